@@ -1,0 +1,1 @@
+//! Source detection (in progress).
