@@ -20,6 +20,7 @@
 
 pub mod decode;
 pub mod detect;
+pub mod pipeline;
 pub mod source;
 pub mod stream;
 pub mod time;

@@ -281,7 +281,13 @@ mod tests {
         ] {
             assert_eq!(parse_rfc3339(s), Some(ms), "{s}");
         }
-        for bad in ["", "2020-03-17", "2020-13-17T22:18:40Z", "2020-03-17T22:18:40Zjunk", "x"] {
+        for bad in [
+            "",
+            "2020-03-17",
+            "2020-13-17T22:18:40Z",
+            "2020-03-17T22:18:40Zjunk",
+            "x",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -241,18 +241,16 @@ impl ActivityId {
                 "MFA Factor Disable",
             ],
             ClassUid::UserAccessManagement => &["Assign Privileges", "Revoke Privileges"],
-            ClassUid::NetworkActivity => {
-                &["Open", "Close", "Reset", "Fail", "Refuse", "Traffic", "Listen"]
-            }
+            ClassUid::NetworkActivity => &[
+                "Open", "Close", "Reset", "Fail", "Refuse", "Traffic", "Listen",
+            ],
             ClassUid::HttpActivity => &[
                 "Connect", "Delete", "Get", "Head", "Options", "Post", "Put", "Trace", "Patch",
             ],
             ClassUid::DetectionFinding
             | ClassUid::VulnerabilityFinding
             | ClassUid::ComplianceFinding => &["Create", "Update", "Close"],
-            ClassUid::ProcessActivity => {
-                &["Launch", "Terminate", "Open", "Inject", "Set User ID"]
-            }
+            ClassUid::ProcessActivity => &["Launch", "Terminate", "Open", "Inject", "Set User ID"],
             ClassUid::FileSystemActivity => &[
                 "Create",
                 "Read",

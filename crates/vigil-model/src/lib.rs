@@ -28,11 +28,11 @@ pub use enums::{
 pub use event::{
     Account, Actor, Analytic, Api, Attack, AutonomousSystem, Cloud, ConnectionInfo, Container,
     Device, Endpoint, Entity, Event, Evidence, File, FindingInfo, Fingerprint, FirewallRule,
-    HttpRequest, HttpResponse, Location, Metadata, Named, Process, Product, Resource, Tls,
-    Traffic, UidName, Url, User,
+    HttpRequest, HttpResponse, Location, Metadata, Named, Process, Product, Resource, Tls, Traffic,
+    UidName, Url, User,
 };
 pub use native::Native;
-pub use provenance::{Provenance, Rejection};
+pub use provenance::{Provenance, Rejection, REJECTED_RECORD_KEEP_BYTES};
 pub use source::SourceType;
 
 /// The string type of event fields: inline up to 24 bytes, so IPs, ports, verbs and most names

@@ -8,8 +8,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::{
-    ActionId, Api, DirectionId, DispositionId, Event, Metadata, SeverityId, StatusId,
-    OCSF_VERSION,
+    ActionId, Api, DirectionId, DispositionId, Event, Metadata, SeverityId, StatusId, OCSF_VERSION,
 };
 
 macro_rules! serialize_as_u8 {

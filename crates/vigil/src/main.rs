@@ -1,1 +1,43 @@
-fn main() {}
+//! `vigil`: the command line. Thin glue over the library crates; the only place that knows
+//! about files, terminals and exit codes.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+mod walk;
+
+/// Vigil: threat investigation and response for IBM Cloud VPC estates.
+#[derive(Parser, Debug)]
+#[command(name = "vigil", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decode and normalize log files to OCSF events.
+    Parse(cmd::parse::ParseArgs),
+    /// Generate demo telemetry, parse it and print the summary.
+    Demo(cmd::demo::DemoArgs),
+    /// Generate synthetic telemetry files (for benchmarks and demos).
+    Generate(cmd::generate::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(args) => cmd::parse::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
+        Command::Generate(args) => cmd::generate::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(cmd::EXIT_ERROR)
+        }
+    }
+}
