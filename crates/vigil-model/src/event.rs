@@ -371,6 +371,9 @@ pub struct Endpoint {
     /// `zone`: the firewall zone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zone: Option<Str>,
+    /// `svc_name`: the calling service, in service-to-service calls with no address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svc_name: Option<Str>,
     /// `vpc_uid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_uid: Option<Str>,

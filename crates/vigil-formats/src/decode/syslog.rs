@@ -371,6 +371,12 @@ pub fn parse_rfc5424_sd(sd: &str) -> Result<Vec<SdElement<'_>>, DecodeError> {
             .skip(i)
             .take_while(|c| !matches!(c, b' ' | b']' | b'=' | b'"'))
             .count();
+        if id_len > 0 && b.get(i + id_len).is_none() {
+            return Err(DecodeError::new(
+                "truncated_structured_data",
+                format!("sd element at byte {i} does not close"),
+            ));
+        }
         if id_len == 0 || !matches!(b.get(i + id_len), Some(b' ' | b']')) {
             return Err(DecodeError::new(
                 "invalid_structured_data",

@@ -14,6 +14,7 @@ pub mod flowlog;
 pub mod fortigate;
 pub mod generic_text;
 pub mod json;
+pub mod jsonutil;
 pub mod panos;
 pub mod sysdig;
 

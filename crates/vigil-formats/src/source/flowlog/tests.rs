@@ -212,7 +212,7 @@ fn real_samples() {
         ("DERIVED-ibm-flowlogger-dump-41-flows.json", 41),
     ] {
         let bytes = std::fs::read(dir.join(name)).unwrap();
-        let out = check_at(KEY, bytes);
+        let out = check(bytes);
         assert!(out.rejections.is_empty(), "{name}: {:?}", out.rejections);
         assert_eq!(out.events.len(), flows, "{name}");
         for event in &out.events {
@@ -237,30 +237,48 @@ fn real_samples() {
     assert_eq!(out.rejections[0].reason, "not_flow_log_object");
 }
 
-#[test]
-fn throughput_probe() {
-    let flows: Vec<String> = (0..2000)
-        .map(|i| FLOW.replace("36919", &(10000 + i).to_string()))
-        .collect();
-    let refs: Vec<&str> = flows.iter().map(String::as_str).collect();
-    let bytes = Bytes::from(object("ok", &refs));
-    let ctx = Context {
-        path: Arc::from(KEY),
-        reference_time_ms: 0,
-    };
-    let record = Record::new(KEY, bytes);
-    let mut out = Output::default();
-    let start = std::time::Instant::now();
-    let rounds = 200;
-    for _ in 0..rounds {
-        out.clear();
-        normalize(&record, &ctx, &mut out);
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!("flow records/s: {:.0}", (rounds * 2000) as f64 / secs);
+/// A JSON value for a flow record field: the right type, a wrong one, or an awkward spelling.
+fn field_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0u64..70_000).prop_map(|n| n.to_string()),
+        Just("18446744073709551616".to_owned()),
+        Just("-1".to_owned()),
+        Just("1.5".to_owned()),
+        Just("1e3".to_owned()),
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just(r#""10.0.0.1""#.to_owned()),
+        Just(r#""a\u0031b""#.to_owned()),
+        Just(r#""""#.to_owned()),
+        Just("[1]".to_owned()),
+        Just("{}".to_owned()),
+    ]
 }
 
 proptest! {
+    /// The direct scan and serde agree on every object: same record, or both refuse.
+    #[test]
+    fn scan_agrees_with_serde(
+        fields in proptest::collection::vec(
+            (proptest::sample::select(vec![
+                "initiator_ip", "target_ip", "initiator_port", "target_port",
+                "transport_protocol", "was_initiated", "bytes_from_target", "start_time",
+                "ether_type", "initiator_ip",
+            ]), field_value()),
+            0..8,
+        ),
+        spaces in proptest::sample::select(vec!["", " ", "\n\t"]),
+    ) {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{spaces}\"{k}\"{spaces}:{spaces}{v}"))
+            .collect();
+        let text = format!("{{{}{spaces}}}", body.join(","));
+        let direct = record::FlowRecord::parse(&text).ok();
+        let reference = serde_json::from_str::<record::FlowRecord<'_>>(&text).ok();
+        prop_assert_eq!(direct, reference, "{}", text);
+    }
+
     #[test]
     fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = check(bytes);
