@@ -112,7 +112,9 @@ fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::W
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 6), Compression::new(6));
-    encoder.write_all(bytes).expect("writing into a Vec cannot fail");
+    encoder
+        .write_all(bytes)
+        .expect("writing into a Vec cannot fail");
     encoder.finish().expect("writing into a Vec cannot fail")
 }
 
@@ -159,7 +161,9 @@ fn flow_logs(c: &mut Criterion) {
     check_no_rejections("flow_logs", &streams, &options);
     let mut group = c.benchmark_group("flow_logs");
     configure(&mut group);
-    group.throughput(Throughput::Elements((FLOW_OBJECTS * FLOW_RECORDS_PER_OBJECT) as u64));
+    group.throughput(Throughput::Elements(
+        (FLOW_OBJECTS * FLOW_RECORDS_PER_OBJECT) as u64,
+    ));
     group.bench_function("gzip_objects_1000_records", |b| {
         b.iter(|| {
             let mut events = 0;

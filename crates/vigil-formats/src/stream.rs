@@ -196,7 +196,7 @@ pub struct RecordReader<R> {
 /// How to find the end of an oversize record being skipped.
 #[derive(Clone, Copy, Debug)]
 enum Skip {
-    /// Up to the next newline.
+    /// Up to the next line terminator (LF or NUL).
     Line,
     /// To the end of a JSON value.
     Json(Scan),
@@ -367,7 +367,10 @@ impl<R: Read> RecordReader<R> {
             return true;
         };
         let (end, next) = match skip {
-            Skip::Line => (memchr::memchr(b'\n', &self.buf).map(|i| i + 1), Skip::Line),
+            Skip::Line => (
+                memchr::memchr2(b'\n', 0, &self.buf).map(|i| i + 1),
+                Skip::Line,
+            ),
             Skip::Json(mut scan) => {
                 let end = scan_json(&self.buf, &mut scan);
                 scan.pos = 0;

@@ -4,6 +4,8 @@
 //! sources fill are modelled; anything else a source carries goes to [`Event::unmapped`] or stays
 //! reachable through [`Event::native`].
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde::Serialize;
 
@@ -45,10 +47,11 @@ pub struct Event {
     pub message: Option<Str>,
     /// `metadata`.
     pub metadata: Metadata,
-    /// `observables`-worthy cloud context: `cloud`.
-    pub cloud: Option<Box<Cloud>>,
-    /// `device`: the host or appliance that reported or was involved.
-    pub device: Option<Box<Device>>,
+    /// `cloud`. Shared (`Arc`) because every event of one object or stream often carries the
+    /// same one (a flow log object's account, region and zone).
+    pub cloud: Option<Arc<Cloud>>,
+    /// `device`: the host or appliance that reported or was involved. Shared like `cloud`.
+    pub device: Option<Arc<Device>>,
 
     // --- who ------------------------------------------------------------------------------
     /// `actor`: who performed the activity.
@@ -57,6 +60,12 @@ pub struct Event {
     pub user: Option<Box<User>>,
     /// `privileges` (User Access Management).
     pub privileges: Vec<Str>,
+    /// `logon_type_id` (Authentication): 2 Interactive, 3 Network, 10 Remote Interactive…
+    pub logon_type_id: Option<u8>,
+    /// `auth_protocol` (Authentication): `RADIUS`, `LDAP`, `SAML`…
+    pub auth_protocol: Option<Str>,
+    /// `is_mfa` (Authentication).
+    pub is_mfa: Option<bool>,
 
     // --- network --------------------------------------------------------------------------
     /// `src_endpoint`.
@@ -89,6 +98,8 @@ pub struct Event {
     pub entity_result: Option<Box<Entity>>,
     /// `process` (Process Activity).
     pub process: Option<Box<Process>>,
+    /// `file` (File System Activity): the file acted on.
+    pub file: Option<Box<File>>,
 
     // --- security control profile ---------------------------------------------------------
     /// `action_id`.
@@ -176,14 +187,14 @@ impl Event {
         self.actor.get_or_insert_with(Box::default)
     }
 
-    /// The cloud object, created empty if absent.
+    /// The cloud object, created empty if absent (copied first if shared).
     pub fn cloud_mut(&mut self) -> &mut Cloud {
-        self.cloud.get_or_insert_with(Box::default)
+        Arc::make_mut(self.cloud.get_or_insert_with(Arc::default))
     }
 
-    /// The device, created empty if absent.
+    /// The device, created empty if absent (copied first if shared).
     pub fn device_mut(&mut self) -> &mut Device {
-        self.device.get_or_insert_with(Box::default)
+        Arc::make_mut(self.device.get_or_insert_with(Arc::default))
     }
 
     /// The HTTP request, created empty if absent.

@@ -139,6 +139,9 @@ impl Serialize for Event {
         opt!(map, "actor", self.actor);
         opt!(map, "user", self.user);
         nonempty!(map, "privileges", self.privileges);
+        opt!(map, "logon_type_id", self.logon_type_id);
+        opt!(map, "auth_protocol", self.auth_protocol);
+        opt!(map, "is_mfa", self.is_mfa);
         opt!(map, "src_endpoint", self.src_endpoint);
         opt!(map, "dst_endpoint", self.dst_endpoint);
         opt!(map, "connection_info", self.connection_info);
@@ -153,6 +156,7 @@ impl Serialize for Event {
         opt!(map, "entity", self.entity);
         opt!(map, "entity_result", self.entity_result);
         opt!(map, "process", self.process);
+        opt!(map, "file", self.file);
         if let Some(action) = self.action_id {
             map.serialize_entry("action_id", &action)?;
             let caption = match (&self.action, action) {

@@ -115,6 +115,12 @@ impl FromStr for SourceType {
     }
 }
 
+impl serde::Serialize for SourceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,11 +132,5 @@ mod tests {
         }
         let err = "nope".parse::<SourceType>().unwrap_err().to_string();
         assert!(err.contains("unknown source type `nope`"), "{err}");
-    }
-}
-
-impl serde::Serialize for SourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
     }
 }

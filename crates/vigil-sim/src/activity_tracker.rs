@@ -9,6 +9,8 @@
 //! a number; `requestData`/`responseData` service-specific objects, so events weigh 1–2 KB.
 
 mod catalog;
+mod identity;
+mod resources;
 
 use crate::estate::{Estate, ServiceId, User};
 use crate::json::Obj;
@@ -120,7 +122,11 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
 pub(crate) fn user_actor<'e>(rng: &mut Rng, estate: &'e Estate, browser: bool) -> Actor<'e> {
     let user = rng.pick(&estate.users);
     let address = ipv4(estate.offices[user.office]);
-    let agent = if browser { *rng.pick(&BROWSERS) } else { *rng.pick(&TOOLS[..3]) };
+    let agent = if browser {
+        *rng.pick(&BROWSERS)
+    } else {
+        *rng.pick(&TOOLS[..3])
+    };
     Actor::User(user, address, agent)
 }
 
@@ -131,14 +137,25 @@ pub(crate) fn service_actor<'e>(rng: &mut Rng, estate: &'e Estate) -> Actor<'e> 
 }
 
 /// `service` calling from one of the instances.
-pub(crate) fn service_actor_for<'e>(rng: &mut Rng, estate: &'e Estate, service: &'e ServiceId) -> Actor<'e> {
+pub(crate) fn service_actor_for<'e>(
+    rng: &mut Rng,
+    estate: &'e Estate,
+    service: &'e ServiceId,
+) -> Actor<'e> {
     let instance = rng.pick(&estate.instances);
     let address = ipv4(instance.floating_ip.unwrap_or(instance.ip));
-    Actor::Service(service, address, *rng.pick(&TOOLS[1..]))
+    Actor::Service(service, address, rng.one(&TOOLS[1..]))
 }
 
 /// Writes one event line. `request` and `response` are whole JSON objects (or empty).
-fn emit(out: &mut Vec<u8>, rng: &mut Rng, time_ms: i64, event: &Event<'_>, request: &[u8], response: &[u8]) {
+fn emit(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    time_ms: i64,
+    event: &Event<'_>,
+    request: &[u8],
+    response: &[u8],
+) {
     let mut obj = Obj::new(out);
     // IBM's spec says two fraction digits and `+0000`; real events vary.
     let (digits, zone) = *rng.weighted(&[
@@ -154,7 +171,14 @@ fn emit(out: &mut Vec<u8>, rng: &mut Rng, time_ms: i64, event: &Event<'_>, reque
         b.push(b'"');
     });
     obj.str("action", event.action);
-    obj.str("outcome", if event.outcome.failed { "failure" } else { "success" });
+    obj.str(
+        "outcome",
+        if event.outcome.failed {
+            "failure"
+        } else {
+            "success"
+        },
+    );
     obj.with("message", |b| {
         let mut message = String::with_capacity(96);
         message.push_str(event.display);

@@ -17,8 +17,18 @@ const MEAN_GAP_MS: u64 = 40;
 
 /// Gateway host, origin address, SIC name, process id.
 const GATEWAYS: [(&str, &str, &str, &str); 2] = [
-    ("cp-gw-01", "10.250.1.4", "cn=cp_mgmt,o=cp-gw-01..k3x9zq", "1930"),
-    ("cp-gw-02", "10.250.1.5", "CN=cp-gw-02,O=cp-mgmt..k3x9zq", "26203"),
+    (
+        "cp-gw-01",
+        "10.250.1.4",
+        "cn=cp_mgmt,o=cp-gw-01..k3x9zq",
+        "1930",
+    ),
+    (
+        "cp-gw-02",
+        "10.250.1.5",
+        "CN=cp-gw-02,O=cp-mgmt..k3x9zq",
+        "26203",
+    ),
 ];
 
 const POLICY_TAG: &str = "product=VPN-1 & FireWall-1[db_tag={8C5C6C1A-4E5B-2E4A-9D3C-1B2F6E7A8D90};mgmt=cp-mgmt;date=1748800000;policy_name=Standard\\]";
@@ -113,10 +123,46 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, sequence: u
     );
 
     match kind {
-        0..=79 => connection(&mut fields, rng, estate, &loguid, origin, sic, sequence, seconds),
-        80..=87 => application(&mut fields, rng, estate, &loguid, origin, sic, sequence, seconds),
-        88..=93 => ips(&mut fields, rng, estate, &loguid, origin, sic, sequence, seconds),
-        94..=96 => vpn_failure(&mut fields, rng, estate, &loguid, origin, sic, sequence, seconds),
+        0..=79 => connection(
+            &mut fields,
+            rng,
+            estate,
+            &loguid,
+            origin,
+            sic,
+            sequence,
+            seconds,
+        ),
+        80..=87 => application(
+            &mut fields,
+            rng,
+            estate,
+            &loguid,
+            origin,
+            sic,
+            sequence,
+            seconds,
+        ),
+        88..=93 => ips(
+            &mut fields,
+            rng,
+            estate,
+            &loguid,
+            origin,
+            sic,
+            sequence,
+            seconds,
+        ),
+        94..=96 => vpn_failure(
+            &mut fields,
+            rng,
+            estate,
+            &loguid,
+            origin,
+            sic,
+            sequence,
+            seconds,
+        ),
         _ => audit(&mut fields, rng, estate, &loguid, origin, sic, seconds),
     }
     if trailing_separator {
@@ -127,7 +173,17 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, sequence: u
 }
 
 #[allow(clippy::too_many_arguments)]
-fn header(fields: &mut Fields<'_>, action: &str, flags: &str, ifdir: &str, loguid: &str, origin: &str, sic: &str, sequence: u64, seconds: u64) {
+fn header(
+    fields: &mut Fields<'_>,
+    action: &str,
+    flags: &str,
+    ifdir: &str,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    sequence: u64,
+    seconds: u64,
+) {
     fields
         .put("action", action)
         .put("flags", flags)
@@ -148,19 +204,50 @@ fn endpoints(rng: &mut Rng, estate: &Estate) -> (String, String, bool) {
     if rng.chance(500) {
         (ipv4(inside.ip), ipv4(*rng.pick(&estate.clients)), false)
     } else if rng.chance(200) {
-        (ipv4(*rng.pick(&estate.scanners)), ipv4(inside.floating_ip.unwrap_or(inside.ip)), true)
+        (
+            ipv4(*rng.pick(&estate.scanners)),
+            ipv4(inside.floating_ip.unwrap_or(inside.ip)),
+            true,
+        )
     } else {
-        (ipv4(*rng.pick(&estate.clients)), ipv4(inside.floating_ip.unwrap_or(inside.ip)), true)
+        (
+            ipv4(*rng.pick(&estate.clients)),
+            ipv4(inside.floating_ip.unwrap_or(inside.ip)),
+            true,
+        )
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn connection(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, origin: &str, sic: &str, sequence: u64, seconds: u64) {
+fn connection(
+    fields: &mut Fields<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    sequence: u64,
+    seconds: u64,
+) {
     let (src, dst, inbound) = endpoints(rng, estate);
     let (port, service_id, proto) = *rng.pick(&SERVICES);
     let dropped = inbound && (port == "3389" || port == "22" || rng.chance(100));
-    let action = if dropped { *rng.pick(&["Drop", "Drop", "Reject"]) } else { "Accept" };
-    header(fields, action, "411908", if inbound { "inbound" } else { "outbound" }, loguid, origin, sic, sequence, seconds);
+    let action = if dropped {
+        *rng.pick(&["Drop", "Drop", "Reject"])
+    } else {
+        "Accept"
+    };
+    header(
+        fields,
+        action,
+        "411908",
+        if inbound { "inbound" } else { "outbound" },
+        loguid,
+        origin,
+        sic,
+        sequence,
+        seconds,
+    );
     fields
         .put_raw("__policy_id_tag", POLICY_TAG)
         .put("dst", &dst)
@@ -170,7 +257,16 @@ fn connection(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &
         .number("match_id", if dropped { 99 } else { rng.range(1, 30) })
         .put("parent_rule", "0")
         .put("rule_action", action)
-        .put("rule_name", if dropped { "Cleanup rule" } else if inbound { "Allow web to VPC" } else { "VPC egress" })
+        .put(
+            "rule_name",
+            if dropped {
+                "Cleanup rule"
+            } else if inbound {
+                "Allow web to VPC"
+            } else {
+                "VPC egress"
+            },
+        )
         .put("rule_uid", "1fde807b-6300-4b1a-914f-f1c1f3e2e7d2")
         .put("outzone", if inbound { "Internal" } else { "External" })
         .put("product", "VPN-1 & FireWall-1")
@@ -191,7 +287,16 @@ fn connection(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &
 }
 
 #[allow(clippy::too_many_arguments)]
-fn application(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, origin: &str, sic: &str, sequence: u64, seconds: u64) {
+fn application(
+    fields: &mut Fields<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    sequence: u64,
+    seconds: u64,
+) {
     let inside = rng.pick(&estate.instances);
     let (app, category, risk) = *rng.pick(&[
         ("Dropbox-file sharing", "File Storage and Sharing", "3"),
@@ -199,7 +304,17 @@ fn application(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: 
         ("TeamViewer", "Remote Administration", "4"),
     ]);
     let blocked = risk == "4";
-    header(fields, if blocked { "Block" } else { "Accept" }, "2345984", "outbound", loguid, origin, sic, sequence, seconds);
+    header(
+        fields,
+        if blocked { "Block" } else { "Accept" },
+        "2345984",
+        "outbound",
+        loguid,
+        origin,
+        sic,
+        sequence,
+        seconds,
+    );
     fields
         .put("app_category", category)
         .put("app_risk", risk)
@@ -214,11 +329,30 @@ fn application(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ips(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, origin: &str, sic: &str, sequence: u64, seconds: u64) {
+fn ips(
+    fields: &mut Fields<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    sequence: u64,
+    seconds: u64,
+) {
     let (protection, severity) = *rng.pick(&PROTECTIONS);
     let target = rng.pick(&estate.instances);
     let prevent = rng.chance(700);
-    header(fields, if prevent { "Prevent" } else { "Detect" }, "2359296", "inbound", loguid, origin, sic, sequence, seconds);
+    header(
+        fields,
+        if prevent { "Prevent" } else { "Detect" },
+        "2359296",
+        "inbound",
+        loguid,
+        origin,
+        sic,
+        sequence,
+        seconds,
+    );
     fields
         .put("attack", "Web Server Enforcement Violation")
         .put("attack_info", protection)
@@ -235,8 +369,19 @@ fn ips(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, or
 }
 
 #[allow(clippy::too_many_arguments)]
-fn vpn_failure(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, origin: &str, sic: &str, sequence: u64, seconds: u64) {
-    header(fields, "Reject", "133376", "inbound", loguid, origin, sic, sequence, seconds);
+fn vpn_failure(
+    fields: &mut Fields<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    sequence: u64,
+    seconds: u64,
+) {
+    header(
+        fields, "Reject", "133376", "inbound", loguid, origin, sic, sequence, seconds,
+    );
     fields
         .put("community", "office-vpn")
         .put("dst", origin)
@@ -253,11 +398,21 @@ fn vpn_failure(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn audit(fields: &mut Fields<'_>, rng: &mut Rng, estate: &Estate, loguid: &str, origin: &str, sic: &str, seconds: u64) {
+fn audit(
+    fields: &mut Fields<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    loguid: &str,
+    origin: &str,
+    sic: &str,
+    seconds: u64,
+) {
     let user = rng.pick(&estate.users);
     let admin = user.email.split('@').next().unwrap_or_default();
     let client = ipv4(estate.offices[user.office]);
-    header(fields, "Accept", "163872", "outbound", loguid, origin, sic, 1, seconds);
+    header(
+        fields, "Accept", "163872", "outbound", loguid, origin, sic, 1, seconds,
+    );
     if rng.chance(500) {
         fields
             .put("additional_info", "Authentication method: Password")

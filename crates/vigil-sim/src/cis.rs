@@ -24,9 +24,25 @@ const AGENTS: [&str; 4] = [
     "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     "okhttp/4.12.0",
 ];
-const ATTACK_AGENTS: [&str; 3] = ["sqlmap/1.8.4#stable (https://sqlmap.org)", "Fuzz Faster U Fool v2.1.0", "Nuclei - Open-source project (github.com/projectdiscovery/nuclei)"];
-const PATHS: [&str; 6] = ["/", "/api/v1/orders", "/api/v1/cart", "/static/app.js", "/login", "/images/hero.webp"];
-const ATTACK_PATHS: [&str; 4] = ["/wp-login.php", "/.env", "/api/v1/orders?id=1%27%20OR%201=1--", "/cgi-bin/.%2e/.%2e/bin/sh"];
+const ATTACK_AGENTS: [&str; 3] = [
+    "sqlmap/1.8.4#stable (https://sqlmap.org)",
+    "Fuzz Faster U Fool v2.1.0",
+    "Nuclei - Open-source project (github.com/projectdiscovery/nuclei)",
+];
+const PATHS: [&str; 6] = [
+    "/",
+    "/api/v1/orders",
+    "/api/v1/cart",
+    "/static/app.js",
+    "/login",
+    "/images/hero.webp",
+];
+const ATTACK_PATHS: [&str; 4] = [
+    "/wp-login.php",
+    "/.env",
+    "/api/v1/orders?id=1%27%20OR%201=1--",
+    "/cgi-bin/.%2e/.%2e/bin/sh",
+];
 
 /// Timestamp formats a Logpush job can use.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -63,12 +79,20 @@ struct Client {
 
 fn client(rng: &mut Rng, estate: &Estate, attack_per_mille: u64) -> Client {
     let attacker = rng.chance(attack_per_mille);
-    let ip = if attacker { *rng.pick(&estate.scanners) } else { *rng.pick(&estate.clients) };
+    let ip = if attacker {
+        *rng.pick(&estate.scanners)
+    } else {
+        *rng.pick(&estate.clients)
+    };
     Client {
         ip: ipv4(ip),
         attacker,
-        agent: if attacker { *rng.pick(&ATTACK_AGENTS) } else { *rng.pick(&AGENTS) },
-        country: *rng.pick(&COUNTRIES),
+        agent: if attacker {
+            rng.one(&ATTACK_AGENTS)
+        } else {
+            rng.one(&AGENTS)
+        },
+        country: rng.one(&COUNTRIES),
         asn: u64::from(ip >> 16) % 60_000 + 1_000,
     }
 }
@@ -81,8 +105,22 @@ pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out
         let rng = &mut stream.rng;
         let client = client(rng, estate, 600);
         let (source, action, description) = *rng.weighted(&[
-            (30, ("firewallmanaged", "block", "Log4j Headers - CVE:CVE-2021-44228")),
-            (20, ("firewallcustom", "managed_challenge", "Challenge non-allowlisted countries on /login")),
+            (
+                30,
+                (
+                    "firewallmanaged",
+                    "block",
+                    "Log4j Headers - CVE:CVE-2021-44228",
+                ),
+            ),
+            (
+                20,
+                (
+                    "firewallcustom",
+                    "managed_challenge",
+                    "Challenge non-allowlisted countries on /login",
+                ),
+            ),
             (15, ("ratelimit", "block", "Rate limit API writes")),
             (10, ("firewallcustom", "log", "Log admin paths")),
             (10, ("securitylevel", "challenge", "")),
@@ -90,7 +128,11 @@ pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out
             (5, ("l7ddos", "block", "HTTP DDoS attack")),
             (2, ("firewallcustom", "skip", "Allow uptime monitor")),
         ]);
-        let path = if client.attacker { *rng.pick(&ATTACK_PATHS) } else { *rng.pick(&PATHS) };
+        let path = if client.attacker {
+            *rng.pick(&ATTACK_PATHS)
+        } else {
+            *rng.pick(&PATHS)
+        };
         let (colo, _) = *rng.pick(&COLOS);
         let mut obj = Obj::new(out);
         obj.str("Action", action)
@@ -98,22 +140,46 @@ pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out
             .str("ClientASNDescription", "EXAMPLE-TRANSIT")
             .str("ClientCountry", client.country)
             .str("ClientIP", &client.ip)
-            .str("ClientIPClass", if client.attacker { "badHost" } else { "noRecord" })
+            .str(
+                "ClientIPClass",
+                if client.attacker {
+                    "badHost"
+                } else {
+                    "noRecord"
+                },
+            )
             .str("ClientRefererHost", "")
             .str("ClientRefererPath", "")
             .str("ClientRefererQuery", "")
             .str("ClientRefererScheme", "")
-            .str("ClientRequestHost", *rng.pick(&HOSTS))
-            .str("ClientRequestMethod", if path.starts_with("/api") { "POST" } else { "GET" })
+            .str("ClientRequestHost", rng.one(&HOSTS))
+            .str(
+                "ClientRequestMethod",
+                if path.starts_with("/api") {
+                    "POST"
+                } else {
+                    "GET"
+                },
+            )
             .str("ClientRequestPath", path.split('?').next().unwrap_or(path))
             .str("ClientRequestProtocol", "HTTP/2")
-            .str("ClientRequestQuery", path.split_once('?').map(|(_, q)| q).unwrap_or(""))
+            .str(
+                "ClientRequestQuery",
+                path.split_once('?').map(|(_, q)| q).unwrap_or(""),
+            )
             .str("ClientRequestScheme", "https")
             .str("ClientRequestUserAgent", client.agent)
             .with("Datetime", |b| push_stamp(b, stamp, now))
             .str("Description", description)
             .str("EdgeColoCode", colo)
-            .u64("EdgeResponseStatus", if matches!(action, "log" | "skip") { 200 } else { 403 })
+            .u64(
+                "EdgeResponseStatus",
+                if matches!(action, "log" | "skip") {
+                    200
+                } else {
+                    403
+                },
+            )
             .str("Kind", "firewall")
             .u64("MatchIndex", 0)
             .obj("Metadata", |m| {
@@ -133,92 +199,195 @@ pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out
 /// Appends `n` `http_requests` records.
 pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
     let stamp = pick_stamp(&mut stream.rng);
-    let origins: Vec<u32> = estate.instances.iter().filter_map(|i| i.floating_ip).collect();
+    let origins: Vec<u32> = estate
+        .instances
+        .iter()
+        .filter_map(|i| i.floating_ip)
+        .collect();
     for _ in 0..n {
         let start = stream.tick(MEAN_GAP_MS);
         let rng = &mut stream.rng;
         let client = client(rng, estate, 30);
-        let path = if client.attacker { *rng.pick(&ATTACK_PATHS) } else { *rng.pick(&PATHS) };
+        let path = if client.attacker {
+            *rng.pick(&ATTACK_PATHS)
+        } else {
+            *rng.pick(&PATHS)
+        };
         let host = *rng.pick(&HOSTS);
-        let status = if client.attacker { *rng.pick(&[403, 404, 403]) } else { *rng.pick(&[200, 200, 200, 200, 304, 301, 404, 502]) };
+        let status = if client.attacker {
+            *rng.pick(&[403, 404, 403])
+        } else {
+            *rng.pick(&[200, 200, 200, 200, 304, 301, 404, 502])
+        };
         let blocked = client.attacker && status == 403;
         let (colo, colo_id) = *rng.pick(&COLOS);
         let duration = rng.heavy(40, 30_000);
-        let body = if status == 200 { rng.heavy(8_000, 20_000_000) } else { rng.range(0, 2_000) };
+        let body = if status == 200 {
+            rng.heavy(8_000, 20_000_000)
+        } else {
+            rng.range(0, 2_000)
+        };
         let origin_ip = ipv4(*rng.pick(&origins));
         let ray = hex(rng, 16);
         let mut obj = Obj::new(out);
-        obj.u64("BotScore", if client.attacker { rng.range(1, 10) } else { rng.range(30, 99) })
-            .str("BotScoreSrc", "Machine Learning")
-            .strs("BotTags", &[])
-            .str("CacheCacheStatus", if path.starts_with("/static") || path.starts_with("/images") { "hit" } else { "dynamic" })
-            .u64("CacheResponseBytes", body + 600)
-            .u64("CacheResponseStatus", status)
-            .bool("CacheTieredFill", false)
-            .u64("ClientASN", client.asn)
-            .str("ClientCountry", client.country)
-            .str("ClientDeviceType", if client.agent.contains("iPhone") { "mobile" } else { "desktop" })
-            .str("ClientIP", &client.ip)
-            .str("ClientIPClass", if client.attacker { "badHost" } else { "noRecord" })
-            .u64("ClientRequestBytes", rng.range(300, 4_000))
-            .str("ClientRequestHost", host)
-            .str("ClientRequestMethod", if path.starts_with("/api") { "POST" } else { "GET" })
-            .str("ClientRequestPath", path.split('?').next().unwrap_or(path))
-            .str("ClientRequestProtocol", "HTTP/2")
-            .str("ClientRequestReferer", if client.attacker { "" } else { "https://www.example.com/" })
-            .str("ClientRequestScheme", "https")
-            .str("ClientRequestSource", "eyeball")
-            .str("ClientRequestURI", path)
-            .str("ClientRequestUserAgent", client.agent)
-            .str("ClientSSLCipher", "AEAD-AES128-GCM-SHA256")
-            .str("ClientSSLProtocol", "TLSv1.3")
-            .u64("ClientSrcPort", rng.range(1025, 65_000))
-            .u64("ClientTCPRTTMs", rng.range(5, 180))
-            .str("ClientXRequestedWith", "")
-            .obj("Cookies", |_| {})
-            .bool("EdgeCFConnectingO2O", false)
-            .str("EdgeColoCode", colo)
-            .u64("EdgeColoID", colo_id)
-            .with("EdgeEndTimestamp", |b| push_stamp(b, stamp, start + duration as i64))
-            .str("EdgePathingOp", if blocked { "ban" } else { "wl" })
-            .str("EdgePathingSrc", if blocked { "filterBasedFirewall" } else { "macro" })
-            .str("EdgePathingStatus", "nr")
-            .str("EdgeRequestHost", host)
-            .u64("EdgeResponseBodyBytes", body)
-            .u64("EdgeResponseBytes", body + 650)
-            .with("EdgeResponseCompressionRatio", |b| b.extend_from_slice(b"1.0"))
-            .str("EdgeResponseContentType", if path.starts_with("/api") { "application/json" } else { "text/html" })
-            .u64("EdgeResponseStatus", status)
-            .str("EdgeServerIP", "104.16.0.1")
-            .with("EdgeStartTimestamp", |b| push_stamp(b, stamp, start))
-            .u64("EdgeTimeToFirstByteMs", duration.min(duration / 2 + 3))
-            .u64("OriginDNSResponseTimeMs", 0)
-            .str("OriginIP", if blocked { "" } else { &origin_ip })
-            .u64("OriginResponseBytes", 0)
-            .u64("OriginResponseDurationMs", if blocked { 0 } else { duration })
-            .u64("OriginResponseStatus", if blocked { 0 } else { status })
-            .str("OriginSSLProtocol", "TLSv1.3")
-            .u64("OriginTCPHandshakeDurationMs", rng.range(1, 30))
-            .u64("OriginTLSHandshakeDurationMs", rng.range(3, 60))
-            .str("ParentRayID", "00")
-            .str("RayID", &ray)
-            .str("SecurityAction", if blocked { "block" } else { "" })
-            .with("SecurityActions", |b| {
-                b.extend_from_slice(if blocked { b"[\"block\"]" } else { b"[]" });
-            })
-            .str("SecurityRuleDescription", if blocked { "Managed rules: SQLi" } else { "" })
-            .str("SecurityRuleID", if blocked { "6179ae15870a4bb7b2d480d4843b323c" } else { "" })
-            .u64("WAFAttackScore", if client.attacker { rng.range(1, 20) } else { rng.range(80, 99) })
-            .str("WAFFlags", "0")
-            .str("WAFMatchedVar", "")
-            .u64("WAFRCEAttackScore", rng.range(70, 99))
-            .u64("WAFSQLiAttackScore", if client.attacker { rng.range(1, 15) } else { 99 })
-            .u64("WAFXSSAttackScore", rng.range(80, 99))
-            .u64("WorkerCPUTime", 0)
-            .str("WorkerStatus", "unknown")
-            .bool("WorkerSubrequest", false)
-            .u64("WorkerSubrequestCount", 0)
-            .with("ZoneName", |b| push_json_str(b, "example.com"));
+        obj.u64(
+            "BotScore",
+            if client.attacker {
+                rng.range(1, 10)
+            } else {
+                rng.range(30, 99)
+            },
+        )
+        .str("BotScoreSrc", "Machine Learning")
+        .strs("BotTags", &[])
+        .str(
+            "CacheCacheStatus",
+            if path.starts_with("/static") || path.starts_with("/images") {
+                "hit"
+            } else {
+                "dynamic"
+            },
+        )
+        .u64("CacheResponseBytes", body + 600)
+        .u64("CacheResponseStatus", status)
+        .bool("CacheTieredFill", false)
+        .u64("ClientASN", client.asn)
+        .str("ClientCountry", client.country)
+        .str(
+            "ClientDeviceType",
+            if client.agent.contains("iPhone") {
+                "mobile"
+            } else {
+                "desktop"
+            },
+        )
+        .str("ClientIP", &client.ip)
+        .str(
+            "ClientIPClass",
+            if client.attacker {
+                "badHost"
+            } else {
+                "noRecord"
+            },
+        )
+        .u64("ClientRequestBytes", rng.range(300, 4_000))
+        .str("ClientRequestHost", host)
+        .str(
+            "ClientRequestMethod",
+            if path.starts_with("/api") {
+                "POST"
+            } else {
+                "GET"
+            },
+        )
+        .str("ClientRequestPath", path.split('?').next().unwrap_or(path))
+        .str("ClientRequestProtocol", "HTTP/2")
+        .str(
+            "ClientRequestReferer",
+            if client.attacker {
+                ""
+            } else {
+                "https://www.example.com/"
+            },
+        )
+        .str("ClientRequestScheme", "https")
+        .str("ClientRequestSource", "eyeball")
+        .str("ClientRequestURI", path)
+        .str("ClientRequestUserAgent", client.agent)
+        .str("ClientSSLCipher", "AEAD-AES128-GCM-SHA256")
+        .str("ClientSSLProtocol", "TLSv1.3")
+        .u64("ClientSrcPort", rng.range(1025, 65_000))
+        .u64("ClientTCPRTTMs", rng.range(5, 180))
+        .str("ClientXRequestedWith", "")
+        .obj("Cookies", |_| {})
+        .bool("EdgeCFConnectingO2O", false)
+        .str("EdgeColoCode", colo)
+        .u64("EdgeColoID", colo_id)
+        .with("EdgeEndTimestamp", |b| {
+            push_stamp(b, stamp, start + duration as i64)
+        })
+        .str("EdgePathingOp", if blocked { "ban" } else { "wl" })
+        .str(
+            "EdgePathingSrc",
+            if blocked {
+                "filterBasedFirewall"
+            } else {
+                "macro"
+            },
+        )
+        .str("EdgePathingStatus", "nr")
+        .str("EdgeRequestHost", host)
+        .u64("EdgeResponseBodyBytes", body)
+        .u64("EdgeResponseBytes", body + 650)
+        .with("EdgeResponseCompressionRatio", |b| {
+            b.extend_from_slice(b"1.0")
+        })
+        .str(
+            "EdgeResponseContentType",
+            if path.starts_with("/api") {
+                "application/json"
+            } else {
+                "text/html"
+            },
+        )
+        .u64("EdgeResponseStatus", status)
+        .str("EdgeServerIP", "104.16.0.1")
+        .with("EdgeStartTimestamp", |b| push_stamp(b, stamp, start))
+        .u64("EdgeTimeToFirstByteMs", duration.min(duration / 2 + 3))
+        .u64("OriginDNSResponseTimeMs", 0)
+        .str("OriginIP", if blocked { "" } else { &origin_ip })
+        .u64("OriginResponseBytes", 0)
+        .u64(
+            "OriginResponseDurationMs",
+            if blocked { 0 } else { duration },
+        )
+        .u64("OriginResponseStatus", if blocked { 0 } else { status })
+        .str("OriginSSLProtocol", "TLSv1.3")
+        .u64("OriginTCPHandshakeDurationMs", rng.range(1, 30))
+        .u64("OriginTLSHandshakeDurationMs", rng.range(3, 60))
+        .str("ParentRayID", "00")
+        .str("RayID", &ray)
+        .str("SecurityAction", if blocked { "block" } else { "" })
+        .with("SecurityActions", |b| {
+            b.extend_from_slice(if blocked { b"[\"block\"]" } else { b"[]" });
+        })
+        .str(
+            "SecurityRuleDescription",
+            if blocked { "Managed rules: SQLi" } else { "" },
+        )
+        .str(
+            "SecurityRuleID",
+            if blocked {
+                "6179ae15870a4bb7b2d480d4843b323c"
+            } else {
+                ""
+            },
+        )
+        .u64(
+            "WAFAttackScore",
+            if client.attacker {
+                rng.range(1, 20)
+            } else {
+                rng.range(80, 99)
+            },
+        )
+        .str("WAFFlags", "0")
+        .str("WAFMatchedVar", "")
+        .u64("WAFRCEAttackScore", rng.range(70, 99))
+        .u64(
+            "WAFSQLiAttackScore",
+            if client.attacker {
+                rng.range(1, 15)
+            } else {
+                99
+            },
+        )
+        .u64("WAFXSSAttackScore", rng.range(80, 99))
+        .u64("WorkerCPUTime", 0)
+        .str("WorkerStatus", "unknown")
+        .bool("WorkerSubrequest", false)
+        .u64("WorkerSubrequestCount", 0)
+        .with("ZoneName", |b| push_json_str(b, "example.com"));
         obj.finish();
         out.push(b'\n');
     }

@@ -15,11 +15,21 @@ use crate::Stream;
 const MEAN_GAP_MS: u64 = 800;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-central-1"];
-const ROLES: [&str; 3] = ["ci-deployer", "data-pipeline", "OrganizationAccountAccessRole"];
-const BUCKETS: [&str; 3] = ["example-data-lake", "example-build-artifacts", "example-cloudtrail-logs"];
+const ROLES: [&str; 3] = [
+    "ci-deployer",
+    "data-pipeline",
+    "OrganizationAccountAccessRole",
+];
+const BUCKETS: [&str; 3] = [
+    "example-data-lake",
+    "example-build-artifacts",
+    "example-cloudtrail-logs",
+];
 
 /// Service, event name, read only, data event.
-const EVENTS: [(u32, (&str, &str, bool, bool)); 14] = [
+type Call = (&'static str, &'static str, bool, bool);
+
+const EVENTS: [(u32, Call); 14] = [
     (200, ("s3.amazonaws.com", "GetObject", true, true)),
     (90, ("s3.amazonaws.com", "PutObject", false, true)),
     (150, ("sts.amazonaws.com", "AssumeRole", true, false)),
@@ -29,7 +39,15 @@ const EVENTS: [(u32, (&str, &str, bool, bool)); 14] = [
     (40, ("s3.amazonaws.com", "ListBuckets", true, false)),
     (25, ("signin.amazonaws.com", "ConsoleLogin", false, false)),
     (8, ("ec2.amazonaws.com", "RunInstances", false, false)),
-    (6, ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", false, false)),
+    (
+        6,
+        (
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            false,
+            false,
+        ),
+    ),
     (4, ("iam.amazonaws.com", "CreateAccessKey", false, false)),
     (3, ("iam.amazonaws.com", "AttachUserPolicy", false, false)),
     (3, ("s3.amazonaws.com", "PutBucketPolicy", false, false)),
@@ -65,14 +83,20 @@ enum Identity {
 fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64) {
     let (source, name, read_only, data) = *rng.weighted(&EVENTS);
     let account = rng.pick(&estate.aws_accounts).as_str();
-    let region = if source == "signin.amazonaws.com" || source == "iam.amazonaws.com" { "us-east-1" } else { *rng.pick(&REGIONS) };
+    let region = if source == "signin.amazonaws.com" || source == "iam.amazonaws.com" {
+        "us-east-1"
+    } else {
+        *rng.pick(&REGIONS)
+    };
     let user = rng.pick(&estate.users);
     let person = user.email.split('@').next().unwrap_or_default().to_owned();
     let identity = match name {
-        "ConsoleLogin" | "CreateAccessKey" | "AttachUserPolicy" | "StopLogging" | "ListBuckets" => Identity::User(person.clone()),
+        "ConsoleLogin" | "CreateAccessKey" | "AttachUserPolicy" | "StopLogging" | "ListBuckets" => {
+            Identity::User(person.clone())
+        }
         "Decrypt" if rng.chance(700) => Identity::Service("s3.amazonaws.com"),
         _ if rng.chance(300) => Identity::User(person.clone()),
-        _ => Identity::Role(*rng.pick(&ROLES)),
+        _ => Identity::Role(rng.one(&ROLES)),
     };
     let login_failed = name == "ConsoleLogin" && rng.chance(150);
     let denied = !login_failed && name != "ConsoleLogin" && rng.chance(25);
@@ -108,7 +132,10 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64) {
             let session = format!("{role}-{}", 1_700_000_000 + rng.below(50_000_000));
             o.str("type", "AssumedRole")
                 .str("principalId", &format!("{principal}:{session}"))
-                .str("arn", &format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"))
+                .str(
+                    "arn",
+                    &format!("arn:aws:sts::{account}:assumed-role/{role}/{session}"),
+                )
                 .str("accountId", account)
                 .str("accessKeyId", &upper_id(rng, "ASIA", 16))
                 .obj("sessionContext", |c| {
@@ -146,17 +173,26 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64) {
     if denied {
         obj.str("errorCode", "AccessDenied").str(
             "errorMessage",
-            &format!("User is not authorized to perform: {}:{name}", source.split('.').next().unwrap_or_default()),
+            &format!(
+                "User is not authorized to perform: {}:{name}",
+                source.split('.').next().unwrap_or_default()
+            ),
         );
     }
     if login_failed {
         obj.str("errorMessage", "Failed authentication");
     }
     let bucket = *rng.pick(&BUCKETS);
-    obj.with("requestParameters", |b| parameters(b, rng, name, bucket, region, &person));
+    obj.with("requestParameters", |b| {
+        parameters(b, rng, name, bucket, region, &person)
+    });
     obj.with("responseElements", |b| {
         if name == "ConsoleLogin" {
-            b.extend_from_slice(if login_failed { b"{\"ConsoleLogin\":\"Failure\"}" } else { b"{\"ConsoleLogin\":\"Success\"}" });
+            b.extend_from_slice(if login_failed {
+                b"{\"ConsoleLogin\":\"Failure\"}"
+            } else {
+                b"{\"ConsoleLogin\":\"Success\"}"
+            });
         } else if name == "CreateAccessKey" && !denied {
             let mut response = Obj::new(b);
             response.obj("accessKey", |k| {
@@ -181,31 +217,65 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64) {
         obj.obj("additionalEventData", |a| {
             a.str("SignatureVersion", "SigV4")
                 .str("CipherSuite", "TLS_AES_128_GCM_SHA256")
-                .u64("bytesTransferredIn", if name == "PutObject" { rng.heavy(50_000, 1_000_000_000) } else { 0 })
+                .u64(
+                    "bytesTransferredIn",
+                    if name == "PutObject" {
+                        rng.heavy(50_000, 1_000_000_000)
+                    } else {
+                        0
+                    },
+                )
                 .str("AuthenticationMethod", "AuthHeader")
                 .str("x-amz-id-2", &hex(rng, 48))
-                .u64("bytesTransferredOut", if name == "GetObject" { rng.heavy(50_000, 1_000_000_000) } else { 0 });
+                .u64(
+                    "bytesTransferredOut",
+                    if name == "GetObject" {
+                        rng.heavy(50_000, 1_000_000_000)
+                    } else {
+                        0
+                    },
+                );
         });
     }
-    obj.str("requestID", &upper_id(rng, "", 16)).str("eventID", &uuid(rng)).bool("readOnly", read_only);
+    obj.str("requestID", &upper_id(rng, "", 16))
+        .str("eventID", &uuid(rng))
+        .bool("readOnly", read_only);
     if data {
         obj.objs("resources", 2, |i, r| {
             if i == 0 {
-                r.str("type", "AWS::S3::Object").str("ARN", &format!("arn:aws:s3:::{bucket}/exports/{}.parquet", hex(rng, 8)));
+                r.str("type", "AWS::S3::Object").str(
+                    "ARN",
+                    &format!("arn:aws:s3:::{bucket}/exports/{}.parquet", hex(rng, 8)),
+                );
             } else {
-                r.str("accountId", account).str("type", "AWS::S3::Bucket").str("ARN", &format!("arn:aws:s3:::{bucket}"));
+                r.str("accountId", account)
+                    .str("type", "AWS::S3::Bucket")
+                    .str("ARN", &format!("arn:aws:s3:::{bucket}"));
             }
         });
     }
-    obj.str("eventType", if name == "ConsoleLogin" { "AwsConsoleSignIn" } else { "AwsApiCall" })
-        .bool("managementEvent", !data)
-        .str("recipientAccountId", account)
-        .str("eventCategory", if data { "Data" } else { "Management" });
+    obj.str(
+        "eventType",
+        if name == "ConsoleLogin" {
+            "AwsConsoleSignIn"
+        } else {
+            "AwsApiCall"
+        },
+    )
+    .bool("managementEvent", !data)
+    .str("recipientAccountId", account)
+    .str("eventCategory", if data { "Data" } else { "Management" });
     if !matches!(identity, Identity::Service(_)) && name != "ConsoleLogin" {
         obj.obj("tlsDetails", |t| {
             t.str("tlsVersion", "TLSv1.3")
                 .str("cipherSuite", "TLS_AES_128_GCM_SHA256")
-                .str("clientProvidedHostHeader", &format!("{}.{region}.amazonaws.com", source.split('.').next().unwrap_or_default()));
+                .str(
+                    "clientProvidedHostHeader",
+                    &format!(
+                        "{}.{region}.amazonaws.com",
+                        source.split('.').next().unwrap_or_default()
+                    ),
+                );
         });
     }
     obj.finish();
@@ -213,7 +283,14 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64) {
 }
 
 /// `requestParameters` for each event name (`null` when the call takes none).
-fn parameters(b: &mut Vec<u8>, rng: &mut Rng, name: &str, bucket: &str, region: &str, person: &str) {
+fn parameters(
+    b: &mut Vec<u8>,
+    rng: &mut Rng,
+    name: &str,
+    bucket: &str,
+    region: &str,
+    person: &str,
+) {
     let mut write = |fill: &mut dyn FnMut(&mut Obj<'_>)| {
         let mut obj = Obj::new(b);
         fill(&mut obj);
@@ -234,29 +311,38 @@ fn parameters(b: &mut Vec<u8>, rng: &mut Rng, name: &str, bucket: &str, region: 
             o.obj("instancesSet", |_| {}).obj("filterSet", |_| {});
         }),
         "Decrypt" => write(&mut |o| {
-            o.str("encryptionAlgorithm", "SYMMETRIC_DEFAULT").obj("encryptionContext", |c| {
-                c.str("aws:s3:arn", &format!("arn:aws:s3:::{bucket}"));
-            });
+            o.str("encryptionAlgorithm", "SYMMETRIC_DEFAULT")
+                .obj("encryptionContext", |c| {
+                    c.str("aws:s3:arn", &format!("arn:aws:s3:::{bucket}"));
+                });
         }),
         "RunInstances" => write(&mut |o| {
-            o.str("instanceType", "t3.medium").str("imageId", &format!("ami-{}", hex(rng, 17))).u64("minCount", 1).u64("maxCount", 1);
+            o.str("instanceType", "t3.medium")
+                .str("imageId", &format!("ami-{}", hex(rng, 17)))
+                .u64("minCount", 1)
+                .u64("maxCount", 1);
         }),
         "AuthorizeSecurityGroupIngress" => write(&mut |o| {
-            o.str("groupId", &format!("sg-{}", hex(rng, 17))).obj("ipPermissions", |p| {
-                p.objs("items", 1, |_, i| {
-                    i.str("ipProtocol", "tcp").u64("fromPort", 22).u64("toPort", 22).obj("ipRanges", |r| {
-                        r.objs("items", 1, |_, c| {
-                            c.str("cidrIp", "0.0.0.0/0");
-                        });
+            o.str("groupId", &format!("sg-{}", hex(rng, 17)))
+                .obj("ipPermissions", |p| {
+                    p.objs("items", 1, |_, i| {
+                        i.str("ipProtocol", "tcp")
+                            .u64("fromPort", 22)
+                            .u64("toPort", 22)
+                            .obj("ipRanges", |r| {
+                                r.objs("items", 1, |_, c| {
+                                    c.str("cidrIp", "0.0.0.0/0");
+                                });
+                            });
                     });
                 });
-            });
         }),
         "CreateAccessKey" => write(&mut |o| {
             o.str("userName", person);
         }),
         "AttachUserPolicy" => write(&mut |o| {
-            o.str("userName", person).str("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess");
+            o.str("userName", person)
+                .str("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess");
         }),
         "PutBucketPolicy" => write(&mut |o| {
             o.str("bucketName", bucket)
@@ -264,7 +350,10 @@ fn parameters(b: &mut Vec<u8>, rng: &mut Rng, name: &str, bucket: &str, region: 
                 .str("bucketPolicy", "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\"}]}");
         }),
         "StopLogging" => write(&mut |o| {
-            o.str("name", "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail");
+            o.str(
+                "name",
+                "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail",
+            );
         }),
         _ => b.extend_from_slice(b"null"),
     }

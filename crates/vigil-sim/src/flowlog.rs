@@ -26,7 +26,9 @@ const NTP: u32 = 0xa11a_0006; // 161.26.0.6
 const COS_PRIVATE: u32 = 0x0a01_810b; // 10.1.129.11
 
 /// Ports probed by internet scanners.
-const PROBED: [u64; 12] = [22, 23, 445, 3389, 5900, 6379, 8080, 8443, 9200, 2375, 1433, 3306];
+const PROBED: [u64; 12] = [
+    22, 23, 445, 3389, 5900, 6379, 8080, 8443, 9200, 2375, 1433, 3306,
+];
 
 /// Per vNIC progress.
 #[derive(Clone, Debug)]
@@ -115,7 +117,9 @@ pub(crate) fn object(state: &mut State, estate: &Estate, records: usize) -> (Str
         .with("capture_end_time", |b| quoted_time(b, end_ms))
         .str("state", if rng.chance(5) { "skip data" } else { "ok" })
         .u64("number_of_flow_logs", records as u64)
-        .objs("flow_logs", records, |_, o| flow_record(o, rng, estate, instance, start_ms));
+        .objs("flow_logs", records, |_, o| {
+            flow_record(o, rng, estate, instance, start_ms)
+        });
     obj.finish();
     (key, body)
 }
@@ -167,25 +171,43 @@ fn pick_flow(rng: &mut Rng, estate: &Estate, instance: &Instance) -> Flow {
             rejected: true,
             ..inbound(*rng.pick(&estate.scanners), *rng.pick(&PROBED))
         },
-        (Role::Web, 30..=69) => inbound(*rng.pick(&estate.clients), *rng.pick(&[443, 443, 443, 80])),
+        (Role::Web, 30..=69) => {
+            inbound(*rng.pick(&estate.clients), *rng.pick(&[443, 443, 443, 80]))
+        }
         (Role::Web, 70..=84) => outbound(peer_of(rng, Role::App), 8080, 6),
         (Role::Bastion, 30..=59) => inbound(*rng.pick(&estate.offices), 22),
-        (Role::Bastion, 60..=84) => outbound(estate.instances[rng.index(estate.instances.len())].ip, 22, 6),
+        (Role::Bastion, 60..=84) => outbound(
+            estate.instances[rng.index(estate.instances.len())].ip,
+            22,
+            6,
+        ),
         (Role::App, 0..=34) => inbound(peer_of(rng, Role::Web), 8080),
         (Role::App, 35..=64) => outbound(peer_of(rng, Role::Db), 5432, 6),
         (Role::App, 65..=79) => outbound(COS_PRIVATE, 443, 6),
         (Role::Db, 0..=69) => inbound(peer_of(rng, Role::App), 5432),
         (Role::Db, 70..=79) => outbound(COS_PRIVATE, 443, 6),
-        (Role::Worker, 0..=39) => outbound(peer_of(rng, Role::Worker), *rng.pick(&[10250, 443, 2379, 8472]), 6),
+        (Role::Worker, 0..=39) => outbound(
+            peer_of(rng, Role::Worker),
+            *rng.pick(&[10250, 443, 2379, 8472]),
+            6,
+        ),
         (Role::Worker, 40..=54) => inbound(peer_of(rng, Role::Worker), 10250),
         (Role::Worker, 55..=79) => outbound(*rng.pick(&estate.clients), 443, 6),
-        (_, 85..=93) | (Role::Db | Role::App | Role::Worker, 80..=84) => outbound(*rng.pick(&DNS), 53, 17),
+        (_, 85..=93) | (Role::Db | Role::App | Role::Worker, 80..=84) => {
+            outbound(*rng.pick(&DNS), 53, 17)
+        }
         (_, 94..=96) => outbound(NTP, 123, 17),
         _ => outbound(*rng.pick(&estate.clients), 443, 6),
     }
 }
 
-fn flow_record(o: &mut Obj<'_>, rng: &mut Rng, estate: &Estate, instance: &Instance, window_start_ms: i64) {
+fn flow_record(
+    o: &mut Obj<'_>,
+    rng: &mut Rng,
+    estate: &Estate,
+    instance: &Instance,
+    window_start_ms: i64,
+) {
     let flow = pick_flow(rng, estate, instance);
     let ephemeral = rng.range(32_768, 60_999);
     let (initiator_ip, target_ip, initiator_port, target_port) = if flow.outbound {
@@ -201,7 +223,9 @@ fn flow_record(o: &mut Obj<'_>, rng: &mut Rng, estate: &Estate, instance: &Insta
         let packets = rng.range(1, 3);
         o.str("start_time", "")
             .str("end_time", "")
-            .with("connection_start_time", |b| quoted_time(b, connection_start))
+            .with("connection_start_time", |b| {
+                quoted_time(b, connection_start)
+            })
             .str("direction", "I")
             .str("action", "rejected")
             .with("initiator_ip", |b| quoted_ip(b, initiator_ip))
@@ -216,7 +240,10 @@ fn flow_record(o: &mut Obj<'_>, rng: &mut Rng, estate: &Estate, instance: &Insta
             .u64("packets_from_initiator", 0)
             .u64("bytes_from_target", 0)
             .u64("packets_from_target", 0)
-            .u64("cumulative_bytes_from_initiator", packets * if flow.protocol == 6 { 54 } else { 60 })
+            .u64(
+                "cumulative_bytes_from_initiator",
+                packets * if flow.protocol == 6 { 54 } else { 60 },
+            )
             .u64("cumulative_packets_from_initiator", packets)
             .u64("cumulative_bytes_from_target", 0)
             .u64("cumulative_packets_from_target", 0);
@@ -226,7 +253,11 @@ fn flow_record(o: &mut Obj<'_>, rng: &mut Rng, estate: &Estate, instance: &Insta
     let initiated = rng.chance(800);
     let start = window_start_ms + rng.below(WINDOW_MS as u64 - 1000) as i64;
     let end = (start + rng.heavy(2_000, WINDOW_MS as u64) as i64).min(window_end_ms);
-    let connection_start = if initiated { start } else { window_start_ms - rng.range(1_000, 3_600_000) as i64 };
+    let connection_start = if initiated {
+        start
+    } else {
+        window_start_ms - rng.range(1_000, 3_600_000) as i64
+    };
     let terminated = rng.chance(if flow.protocol == 17 { 900 } else { 700 });
     let (request_typical, response_typical) = match flow.service_port {
         53 => (80, 160),
@@ -243,7 +274,9 @@ fn flow_record(o: &mut Obj<'_>, rng: &mut Rng, estate: &Estate, instance: &Insta
 
     o.with("start_time", |b| quoted_time(b, start))
         .with("end_time", |b| quoted_time(b, end))
-        .with("connection_start_time", |b| quoted_time(b, connection_start))
+        .with("connection_start_time", |b| {
+            quoted_time(b, connection_start)
+        })
         .str("direction", if flow.outbound { "O" } else { "I" })
         .str("action", "accepted")
         .with("initiator_ip", |b| quoted_ip(b, initiator_ip))
@@ -279,10 +312,16 @@ mod tests {
         let estate = Estate::new(1);
         let mut state = State::new(1, crate::DEFAULT_START_MS, &estate);
         let count = estate.instances.len();
-        let keys: Vec<String> = (0..count + 1).map(|_| object(&mut state, &estate, 1).0).collect();
+        let keys: Vec<String> = (0..count + 1)
+            .map(|_| object(&mut state, &estate, 1).0)
+            .collect();
         assert!(keys[0].ends_with("/00000001.gz"), "{}", keys[0]);
         assert!(keys[count].ends_with("/00000002.gz"), "{}", keys[count]);
-        assert!(keys[0].contains("vpc-id=crn%3Av1%3Abluemix%3Apublic%3Ais%3A"), "{}", keys[0]);
+        assert!(
+            keys[0].contains("vpc-id=crn%3Av1%3Abluemix%3Apublic%3Ais%3A"),
+            "{}",
+            keys[0]
+        );
         assert!(keys[0].contains("/record-type=all/year=2025/month=06/day=02/hour="));
     }
 }

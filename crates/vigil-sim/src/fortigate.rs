@@ -9,7 +9,9 @@
 
 use crate::estate::Estate;
 use crate::rng::Rng;
-use crate::text::{push_clock, push_date, push_ipv4, push_json_escaped, push_rfc3339, push_u64, Civil, Zone};
+use crate::text::{
+    push_clock, push_date, push_ipv4, push_json_escaped, push_rfc3339, push_u64, Civil, Zone,
+};
 use crate::Stream;
 
 /// Mean time between two lines.
@@ -18,7 +20,12 @@ const MEAN_GAP_MS: u64 = 40;
 /// Name, serial, relay (None: sent directly), eventtime in nanoseconds.
 const DEVICES: [(&str, &str, Option<&str>, bool); 2] = [
     ("FGT-EDGE-01", "FG100FTK21004711", None, true),
-    ("FGT-BRANCH-02", "FGT60E4Q16001234", Some("10.250.0.5"), false),
+    (
+        "FGT-BRANCH-02",
+        "FGT60E4Q16001234",
+        Some("10.250.0.5"),
+        false,
+    ),
 ];
 
 const SERVICES: [(&str, u64, u64); 6] = [
@@ -31,7 +38,11 @@ const SERVICES: [(&str, u64, u64); 6] = [
 ];
 
 const ATTACKS: [(&str, u64, &str); 4] = [
-    ("Apache.Log4j.Error.Log.Remote.Code.Execution", 51006, "critical"),
+    (
+        "Apache.Log4j.Error.Log.Remote.Code.Execution",
+        51006,
+        "critical",
+    ),
     ("HTTP.URI.SQL.Injection", 15621, "high"),
     ("SSH.Connection.Brute.Force", 18896, "medium"),
     ("Nmap.Script.Scanner", 40150, "low"),
@@ -93,7 +104,11 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u6
     };
     // An administrator login that failed has its own id and level.
     let failed_login = logid == "0100032001" && rng.chance(250);
-    let (logid, level) = if failed_login { ("0100032002", "alert") } else { (logid, level) };
+    let (logid, level) = if failed_login {
+        ("0100032002", "alert")
+    } else {
+        (logid, level)
+    };
 
     match relay {
         Some(relay) => {
@@ -129,9 +144,17 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u6
     quoted(out, "vd", "root");
 
     let inside = rng.pick(&estate.instances);
-    let outside = if rng.chance(100) { *rng.pick(&estate.scanners) } else { *rng.pick(&estate.clients) };
+    let outside = if rng.chance(100) {
+        *rng.pick(&estate.scanners)
+    } else {
+        *rng.pick(&estate.clients)
+    };
     let outbound = rng.chance(600);
-    let (src, dst) = if outbound { (inside.ip, outside) } else { (outside, inside.floating_ip.unwrap_or(inside.ip)) };
+    let (src, dst) = if outbound {
+        (inside.ip, outside)
+    } else {
+        (outside, inside.floating_ip.unwrap_or(inside.ip))
+    };
     let (service, port, proto) = *rng.pick(&SERVICES);
 
     match kind_name {
@@ -143,7 +166,17 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u6
 }
 
 #[allow(clippy::too_many_arguments)]
-fn traffic(out: &mut Vec<u8>, rng: &mut Rng, src: u32, dst: u32, port: u64, proto: u64, service: &str, outbound: bool, session: u64) {
+fn traffic(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    src: u32,
+    dst: u32,
+    port: u64,
+    proto: u64,
+    service: &str,
+    outbound: bool,
+    session: u64,
+) {
     let denied = !outbound && rng.chance(150);
     ip(out, "srcip", src);
     num(out, "srcport", rng.range(1025, 65_000));
@@ -153,17 +186,49 @@ fn traffic(out: &mut Vec<u8>, rng: &mut Rng, src: u32, dst: u32, port: u64, prot
     num(out, "dstport", port);
     quoted(out, "dstintf", if outbound { "port1" } else { "port2" });
     quoted(out, "dstintfrole", if outbound { "wan" } else { "lan" });
-    quoted(out, "srccountry", if outbound { "Reserved" } else { "United States" });
-    quoted(out, "dstcountry", if outbound { "Germany" } else { "Reserved" });
+    quoted(
+        out,
+        "srccountry",
+        if outbound {
+            "Reserved"
+        } else {
+            "United States"
+        },
+    );
+    quoted(
+        out,
+        "dstcountry",
+        if outbound { "Germany" } else { "Reserved" },
+    );
     num(out, "sessionid", session);
     num(out, "proto", proto);
-    let action = if denied { "deny" } else { *rng.pick(&["close", "close", "close", "timeout", "client-rst", "server-rst", "accept"]) };
+    let action = if denied {
+        "deny"
+    } else {
+        *rng.pick(&[
+            "close",
+            "close",
+            "close",
+            "timeout",
+            "client-rst",
+            "server-rst",
+            "accept",
+        ])
+    };
     quoted(out, "action", action);
     num(out, "policyid", if denied { 0 } else { rng.range(1, 40) });
     quoted(out, "policytype", "policy");
     if !denied {
         quoted(out, "poluuid", "9a3b5c2e-1d4f-51ee-8c0a-0242ac120002");
-        quoted(out, "policyname", if outbound { "vpc-egress" } else { "web-inbound" });
+        quoted(
+            out,
+            "policyname",
+            if outbound {
+                "vpc-egress"
+            } else {
+                "web-inbound"
+            },
+        );
     }
     quoted(out, "service", service);
     quoted(out, "trandisp", if outbound { "snat" } else { "noop" });
@@ -173,8 +238,16 @@ fn traffic(out: &mut Vec<u8>, rng: &mut Rng, src: u32, dst: u32, port: u64, prot
     }
     let duration = if denied { 0 } else { rng.heavy(8, 3600) };
     num(out, "duration", duration);
-    let sent = if denied { 0 } else { rng.heavy(1_200, 40_000_000) };
-    let received = if denied { 0 } else { rng.heavy(5_000, 400_000_000) };
+    let sent = if denied {
+        0
+    } else {
+        rng.heavy(1_200, 40_000_000)
+    };
+    let received = if denied {
+        0
+    } else {
+        rng.heavy(5_000, 400_000_000)
+    };
     num(out, "sentbyte", sent);
     num(out, "rcvdbyte", received);
     num(out, "sentpkt", sent / 800 + u64::from(!denied));
@@ -188,7 +261,15 @@ fn traffic(out: &mut Vec<u8>, rng: &mut Rng, src: u32, dst: u32, port: u64, prot
 }
 
 #[allow(clippy::too_many_arguments)]
-fn utm(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, src: u32, dst: u32, port: u64, session: u64) {
+fn utm(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    subtype: &str,
+    src: u32,
+    dst: u32,
+    port: u64,
+    session: u64,
+) {
     match subtype {
         "ips" => {
             let (attack, id, severity) = *rng.pick(&ATTACKS);
@@ -202,13 +283,25 @@ fn utm(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, src: u32, dst: u32, port
             quoted(out, "dstintf", "port2");
             num(out, "sessionid", session);
             num(out, "proto", 6);
-            quoted(out, "action", if rng.chance(700) { "dropped" } else { "detected" });
+            quoted(
+                out,
+                "action",
+                if rng.chance(700) {
+                    "dropped"
+                } else {
+                    "detected"
+                },
+            );
             num(out, "policyid", 12);
             quoted(out, "attack", attack);
             num(out, "attackid", id);
             quoted(out, "profile", "default");
             quoted(out, "ref", &format!("http://www.fortinet.com/ids/VID{id}"));
-            num(out, "incidentserialno", 100_000_000 + rng.below(900_000_000));
+            num(
+                out,
+                "incidentserialno",
+                100_000_000 + rng.below(900_000_000),
+            );
             quoted(out, "msg", &format!("applications3: {attack},"));
             num(out, "crscore", 50);
             num(out, "craction", 4096);
@@ -228,18 +321,46 @@ fn utm(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, src: u32, dst: u32, port
             quoted(out, "dstintfrole", "wan");
             num(out, "proto", 6);
             quoted(out, "service", "HTTPS");
-            quoted(out, "hostname", if blocked { "malware-drop.example.xyz" } else { "docs.example.com" });
+            quoted(
+                out,
+                "hostname",
+                if blocked {
+                    "malware-drop.example.xyz"
+                } else {
+                    "docs.example.com"
+                },
+            );
             quoted(out, "profile", "default");
-            quoted(out, "action", if blocked { "blocked" } else { "passthrough" });
+            quoted(
+                out,
+                "action",
+                if blocked { "blocked" } else { "passthrough" },
+            );
             quoted(out, "reqtype", "direct");
             quoted(out, "url", "/");
             num(out, "sentbyte", rng.range(500, 5000));
             num(out, "rcvdbyte", rng.range(0, 50_000));
             quoted(out, "direction", "outgoing");
-            quoted(out, "msg", if blocked { "URL belongs to a denied category in policy" } else { "URL belongs to an allowed category in policy" });
+            quoted(
+                out,
+                "msg",
+                if blocked {
+                    "URL belongs to a denied category in policy"
+                } else {
+                    "URL belongs to an allowed category in policy"
+                },
+            );
             quoted(out, "method", "domain");
             num(out, "cat", if blocked { 26 } else { 52 });
-            quoted(out, "catdesc", if blocked { "Malicious Websites" } else { "Information Technology" });
+            quoted(
+                out,
+                "catdesc",
+                if blocked {
+                    "Malicious Websites"
+                } else {
+                    "Information Technology"
+                },
+            );
         }
         "virus" => {
             quoted(out, "eventtype", "infected");
@@ -257,11 +378,19 @@ fn utm(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, src: u32, dst: u32, port
             quoted(out, "filename", "invoice_0613.exe");
             quoted(out, "virus", "W32/Agent.ABCD!tr");
             quoted(out, "dtype", "Virus");
-            quoted(out, "ref", "http://www.fortinet.com/ve?vn=W32%2FAgent.ABCD%21tr");
+            quoted(
+                out,
+                "ref",
+                "http://www.fortinet.com/ve?vn=W32%2FAgent.ABCD%21tr",
+            );
             num(out, "virusid", 8_123_456);
             quoted(out, "url", "http://downloads.example.xyz/invoice_0613.exe");
             quoted(out, "profile", "default");
-            quoted(out, "analyticscksum", "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f");
+            quoted(
+                out,
+                "analyticscksum",
+                "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f",
+            );
         }
         _ => {
             quoted(out, "eventtype", "signature");
@@ -288,14 +417,29 @@ fn utm(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, src: u32, dst: u32, port
     }
 }
 
-fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, logid: &str, subtype: &str, device: &str) {
+fn event(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    estate: &Estate,
+    logid: &str,
+    subtype: &str,
+    device: &str,
+) {
     let office = *rng.pick(&estate.offices);
     let office_text = crate::text::ipv4(office);
     match (logid, subtype) {
         ("0100032001", _) | ("0100032002", _) => {
             let failed = logid == "0100032002";
             let method = *rng.pick(&["https", "ssh"]);
-            quoted(out, "logdesc", if failed { "Admin login failed" } else { "Admin login successful" });
+            quoted(
+                out,
+                "logdesc",
+                if failed {
+                    "Admin login failed"
+                } else {
+                    "Admin login successful"
+                },
+            );
             quoted(out, "sn", "0");
             quoted(out, "user", "admin");
             quoted(out, "ui", &format!("{method}({office_text})"));
@@ -304,7 +448,11 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, logid: &str, subtype
             ip(out, "dstip", 0x0afa_0001);
             quoted(out, "action", "login");
             quoted(out, "status", if failed { "failed" } else { "success" });
-            quoted(out, "reason", if failed { "passwd_invalid" } else { "none" });
+            quoted(
+                out,
+                "reason",
+                if failed { "passwd_invalid" } else { "none" },
+            );
             if !failed {
                 quoted(out, "profile", "super_admin");
             }
@@ -323,7 +471,11 @@ fn event(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, logid: &str, subtype
             num(out, "cfgtid", rng.range(1_000_000, 999_999_999));
             quoted(out, "cfgpath", "firewall.policy");
             quoted(out, "cfgobj", "12");
-            quoted(out, "cfgattr", "srcaddr[all->office-nets]action[deny->accept]");
+            quoted(
+                out,
+                "cfgattr",
+                "srcaddr[all->office-nets]action[deny->accept]",
+            );
             quoted(out, "msg", &format!("Edit firewall.policy 12 on {device}"));
         }
         _ => {

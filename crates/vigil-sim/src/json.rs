@@ -96,7 +96,12 @@ impl<'a> Obj<'a> {
     }
 
     /// `"key":[{…},…]`, one object per `fill` call.
-    pub(crate) fn objs(&mut self, key: &str, count: usize, mut fill: impl FnMut(usize, &mut Obj<'_>)) -> &mut Self {
+    pub(crate) fn objs(
+        &mut self,
+        key: &str,
+        count: usize,
+        mut fill: impl FnMut(usize, &mut Obj<'_>),
+    ) -> &mut Self {
         self.key(key);
         self.buf.push(b'[');
         for i in 0..count {

@@ -227,10 +227,16 @@ impl Generator {
     pub fn write_records(&mut self, feed: Feed, n: usize, out: &mut Vec<u8>) {
         let estate = &self.estate;
         match feed {
-            Feed::ActivityTracker => activity_tracker::write(&mut self.activity_tracker, estate, n, out),
+            Feed::ActivityTracker => {
+                activity_tracker::write(&mut self.activity_tracker, estate, n, out)
+            }
             Feed::Firewall(FirewallVendor::PanOs) => panos::write(&mut self.panos, estate, n, out),
-            Feed::Firewall(FirewallVendor::FortiGate) => fortigate::write(&mut self.fortigate, estate, n, out),
-            Feed::Firewall(FirewallVendor::CheckPoint) => checkpoint::write(&mut self.checkpoint, estate, n, out),
+            Feed::Firewall(FirewallVendor::FortiGate) => {
+                fortigate::write(&mut self.fortigate, estate, n, out)
+            }
+            Feed::Firewall(FirewallVendor::CheckPoint) => {
+                checkpoint::write(&mut self.checkpoint, estate, n, out)
+            }
             Feed::CisFirewall => cis::write_firewall(&mut self.cis_firewall, estate, n, out),
             Feed::CisHttp => cis::write_http(&mut self.cis_http, estate, n, out),
             Feed::Falco => falco::write(&mut self.falco, estate, n, out),

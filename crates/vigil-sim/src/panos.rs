@@ -50,17 +50,56 @@ const END_REASONS: [(u32, &str); 5] = [
 
 /// Threat names with their id, category, severity and thr_category.
 const THREATS: [(&str, &str, &str, &str, &str); 6] = [
-    ("vulnerability", "Apache Log4j Remote Code Execution Vulnerability(91991)", "code-execution", "critical", "code-execution"),
-    ("vulnerability", "HTTP Directory Traversal Request Attempt(30844)", "any", "medium", "info-leak"),
-    ("vulnerability", "SSH2 Login Attempt(40015)", "any", "informational", "brute-force"),
-    ("spyware", "Cobalt Strike Beacon Detection(86445)", "spyware", "critical", "spyware"),
-    ("virus", "Virus/Linux.WGeneric.dnjkqb(512347891)", "any", "medium", "virus"),
-    ("wildfire", "Windows Executable (EXE)(52020)", "any", "high", "wildfire"),
+    (
+        "vulnerability",
+        "Apache Log4j Remote Code Execution Vulnerability(91991)",
+        "code-execution",
+        "critical",
+        "code-execution",
+    ),
+    (
+        "vulnerability",
+        "HTTP Directory Traversal Request Attempt(30844)",
+        "any",
+        "medium",
+        "info-leak",
+    ),
+    (
+        "vulnerability",
+        "SSH2 Login Attempt(40015)",
+        "any",
+        "informational",
+        "brute-force",
+    ),
+    (
+        "spyware",
+        "Cobalt Strike Beacon Detection(86445)",
+        "spyware",
+        "critical",
+        "spyware",
+    ),
+    (
+        "virus",
+        "Virus/Linux.WGeneric.dnjkqb(512347891)",
+        "any",
+        "medium",
+        "virus",
+    ),
+    (
+        "wildfire",
+        "Windows Executable (EXE)(52020)",
+        "any",
+        "high",
+        "wildfire",
+    ),
 ];
 
 const URLS: [(&str, &str); 5] = [
     ("updates.example-cdn.net/", "computer-and-internet-info"),
-    ("login.microsoftonline.com/common/oauth2", "computer-and-internet-info"),
+    (
+        "login.microsoftonline.com/common/oauth2",
+        "computer-and-internet-info",
+    ),
     ("pastebin.com/raw/", "questionable"),
     ("free-crypto-mining.example.xyz/pool", "malware"),
     ("docs.example.com/guide", "business-and-economy"),
@@ -98,8 +137,16 @@ fn connection(rng: &mut Rng, estate: &Estate) -> Conn {
         let public = web.floating_ip.unwrap_or(0xa930_0101);
         let (src, app, rule) = match web.role {
             Role::Bastion => (*rng.pick(&estate.offices), 3, "allow-ssh-offices"),
-            _ if rng.chance(200) => (*rng.pick(&estate.scanners), *rng.pick(&[3, 5, 6]), "deny-all-inbound"),
-            _ => (*rng.pick(&estate.clients), *rng.pick(&[0, 0, 1, 6]), "allow-web-inbound"),
+            _ if rng.chance(200) => (
+                *rng.pick(&estate.scanners),
+                *rng.pick(&[3, 5, 6]),
+                "deny-all-inbound",
+            ),
+            _ => (
+                *rng.pick(&estate.clients),
+                *rng.pick(&[0, 0, 1, 6]),
+                "allow-web-inbound",
+            ),
         };
         return Conn {
             src,
@@ -115,11 +162,17 @@ fn connection(rng: &mut Rng, estate: &Estate) -> Conn {
     }
     let inside = rng.pick(&estate.instances);
     let app = *rng.pick(&[0, 0, 0, 1, 2, 7]);
-    let dst = if app == 2 { 0x0808_0808 } else { *rng.pick(&estate.clients) };
+    let dst = if app == 2 {
+        0x0808_0808
+    } else {
+        *rng.pick(&estate.clients)
+    };
     Conn {
         src: inside.ip,
         dst,
-        nat_src: inside.floating_ip.unwrap_or(0xa930_0001 + inside.account as u32),
+        nat_src: inside
+            .floating_ip
+            .unwrap_or(0xa930_0001 + inside.account as u32),
         nat_dst: dst,
         sport,
         dport: APPS[app].1,
@@ -147,7 +200,15 @@ fn location(buf: &mut Vec<u8>, ip: u32) {
     }
 }
 
-fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, firewall: usize, session: u64, threat: bool) {
+fn line(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    estate: &Estate,
+    now: i64,
+    firewall: usize,
+    session: u64,
+    threat: bool,
+) {
     let (host, serial, header) = FIREWALLS[firewall];
     match header {
         Header::Bsd => {
@@ -178,13 +239,26 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, firewall: u
     let threat_index = rng.index(THREATS.len() + 2);
     let (subtype, action) = if threat {
         if threat_index >= THREATS.len() {
-            ("url", if rng.chance(300) { "block-url" } else { "alert" })
+            (
+                "url",
+                if rng.chance(300) {
+                    "block-url"
+                } else {
+                    "alert"
+                },
+            )
         } else {
             let blocked = rng.chance(600);
-            (THREATS[threat_index].0, if blocked { "reset-both" } else { "alert" })
+            (
+                THREATS[threat_index].0,
+                if blocked { "reset-both" } else { "alert" },
+            )
         }
     } else if denied {
-        (*rng.pick(&["deny", "drop"]), *rng.pick(&["deny", "drop", "reset-both"]))
+        (
+            *rng.pick(&["deny", "drop"]),
+            *rng.pick(&["deny", "drop", "reset-both"]),
+        )
     } else {
         (if rng.chance(50) { "start" } else { "end" }, "allow")
     };
@@ -230,29 +304,55 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, firewall: u
     field(out, "1");
     number(out, conn.sport);
     number(out, conn.dport);
-    number(out, if conn.nat_src != 0 && !conn.inbound { rng.range(1025, 65_000) } else { 0 });
+    number(
+        out,
+        if conn.nat_src != 0 && !conn.inbound {
+            rng.range(1025, 65_000)
+        } else {
+            0
+        },
+    );
     number(out, conn.dport);
-    field(out, *rng.pick(&["0x400053", "0x40001c", "0x400019", "0x500019"]));
+    field(
+        out,
+        rng.one(&["0x400053", "0x40001c", "0x400019", "0x500019"]),
+    );
     field(out, if conn.dport == 53 { "udp" } else { "tcp" });
     field(out, action);
 
     if threat {
         threat_tail(out, rng, threat_index, session, host, conn.src, conn.dst);
     } else {
-        traffic_tail(out, rng, subtype, now, category, denied, host, conn.src, conn.dst);
+        traffic_tail(
+            out, rng, subtype, now, category, denied, host, conn.src, conn.dst,
+        );
     }
     out.push(b'\n');
 }
 
 #[allow(clippy::too_many_arguments)]
-fn traffic_tail(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, now: i64, category: &str, denied: bool, host: &str, src: u32, dst: u32) {
+fn traffic_tail(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    subtype: &str,
+    now: i64,
+    category: &str,
+    denied: bool,
+    host: &str,
+    src: u32,
+    dst: u32,
+) {
     let (sent, received) = if denied || subtype == "start" {
         (rng.range(60, 200), 0)
     } else {
         (rng.heavy(1_500, 50_000_000), rng.heavy(6_000, 500_000_000))
     };
     let packets_sent = sent / rng.range(300, 1400) + 1;
-    let packets_received = if received == 0 { 0 } else { received / rng.range(600, 1400) + 1 };
+    let packets_received = if received == 0 {
+        0
+    } else {
+        received / rng.range(600, 1400) + 1
+    };
     let elapsed = if denied { 0 } else { rng.heavy(5, 3_600) };
     number(out, sent + received);
     number(out, sent);
@@ -270,19 +370,37 @@ fn traffic_tail(out: &mut Vec<u8>, rng: &mut Rng, subtype: &str, now: i64, categ
     field(out, "0");
     number(out, packets_sent);
     number(out, packets_received);
-    field(
-        out,
-        if denied { "policy-deny" } else if subtype == "start" { "n/a" } else { *rng.weighted(&END_REASONS) },
-    );
+    let end_reason = if denied {
+        "policy-deny"
+    } else if subtype == "start" {
+        "n/a"
+    } else {
+        *rng.weighted(&END_REASONS)
+    };
+    field(out, end_reason);
     out.extend_from_slice(b"0,0,0,0,,");
     field(out, host);
     out.extend_from_slice(b"from-policy,,,0,,0,,N/A,0,0,0,0");
 }
 
-fn threat_tail(out: &mut Vec<u8>, rng: &mut Rng, threat_index: usize, session: u64, host: &str, src: u32, dst: u32) {
+fn threat_tail(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    threat_index: usize,
+    session: u64,
+    host: &str,
+    src: u32,
+    dst: u32,
+) {
     let (misc, threat_id, category, severity, thr_category) = if threat_index >= THREATS.len() {
         let (url, category) = *rng.pick(&URLS);
-        (url.to_owned(), "(9999)", category, "informational", "unknown")
+        (
+            url.to_owned(),
+            "(9999)",
+            category,
+            "informational",
+            "unknown",
+        )
     } else {
         let (subtype, name, category, severity, thr_category) = THREATS[threat_index];
         let misc = match subtype {
@@ -297,7 +415,14 @@ fn threat_tail(out: &mut Vec<u8>, rng: &mut Rng, threat_index: usize, session: u
     field(out, threat_id);
     field(out, category);
     field(out, severity);
-    field(out, if rng.chance(800) { "client-to-server" } else { "server-to-client" });
+    field(
+        out,
+        if rng.chance(800) {
+            "client-to-server"
+        } else {
+            "server-to-client"
+        },
+    );
     number(out, 7_000_000 + rng.below(90_000_000));
     field(out, "0x2000000000000000");
     location(out, src);

@@ -71,6 +71,12 @@ impl Rng {
         &items[self.index(items.len())]
     }
 
+    /// A copy of one element of a non-empty slice.
+    #[inline]
+    pub(crate) fn one<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.index(items.len())]
+    }
+
     /// One element of a non-empty `(weight, item)` slice, chosen by weight.
     pub(crate) fn weighted<'a, T>(&mut self, items: &'a [(u32, T)]) -> &'a T {
         let total: u64 = items.iter().map(|(weight, _)| u64::from(*weight)).sum();

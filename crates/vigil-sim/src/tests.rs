@@ -89,7 +89,8 @@ fn ndjson_feeds_are_one_json_object_per_line() {
         let lines = lines(&bytes);
         assert_eq!(lines.len(), 500, "{feed:?}");
         for line in lines {
-            let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{feed:?}: {e}: {line}"));
+            let value: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{feed:?}: {e}: {line}"));
             assert!(value.is_object(), "{feed:?}: {line}");
         }
     }
@@ -100,16 +101,25 @@ fn activity_tracker_events_look_like_ibm_ones() {
     let bytes = Generator::new(5).activity_tracker(2000);
     let lines = lines(&bytes);
     let average = bytes.len() / lines.len();
-    assert!((900..=2100).contains(&average), "average event size {average}");
+    assert!(
+        (900..=2100).contains(&average),
+        "average event size {average}"
+    );
     let mut actions = std::collections::BTreeSet::new();
     let mut failures = 0;
     for line in &lines {
         let event: Value = serde_json::from_str(line).unwrap();
         let time = event["eventTime"].as_str().unwrap();
         assert!(time.starts_with("2025-06-0"), "{time}");
-        assert!(time.ends_with("+0000") || time.ends_with('Z') || time.ends_with("+00:00"), "{time}");
+        assert!(
+            time.ends_with("+0000") || time.ends_with('Z') || time.ends_with("+00:00"),
+            "{time}"
+        );
         assert!(event["initiator"]["id"].as_str().unwrap().contains("-"));
-        assert!(event["target"]["id"].as_str().unwrap().starts_with("crn:v1:bluemix:public:"));
+        assert!(event["target"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("crn:v1:bluemix:public:"));
         assert!(event["logSourceCRN"].as_str().unwrap().contains(":a/"));
         assert!(event["reason"]["reasonCode"].is_u64());
         assert_eq!(event["observer"]["name"], "ActivityTracker");
@@ -122,7 +132,10 @@ fn activity_tracker_events_look_like_ibm_ones() {
         "is.security-group.security-group-rule.create",
         "cloud-object-storage.object.read",
     ] {
-        assert!(actions.contains(action), "{action} missing from {actions:?}");
+        assert!(
+            actions.contains(action),
+            "{action} missing from {actions:?}"
+        );
     }
     assert!(actions.len() >= 18, "{actions:?}");
     assert!((20..400).contains(&failures), "{failures} failures");
@@ -134,15 +147,25 @@ fn flow_log_objects_are_gzip_json_under_the_cos_layout() {
     for _ in 0..5 {
         let (key, gzip) = generator.flow_log_object(300);
         assert!(key.starts_with("ibm_vpc_flowlogs_v1/account="), "{key}");
-        assert!(key.contains("/vpc-id=crn%3Av1%3Abluemix%3Apublic%3Ais%3A"), "{key}");
-        assert!(key.contains("/record-type=all/year=2025/month=06/day=02/hour="), "{key}");
+        assert!(
+            key.contains("/vpc-id=crn%3Av1%3Abluemix%3Apublic%3Ais%3A"),
+            "{key}"
+        );
+        assert!(
+            key.contains("/record-type=all/year=2025/month=06/day=02/hour="),
+            "{key}"
+        );
         assert!(key.ends_with("/00000001.gz"), "{key}");
         assert_eq!(&gzip[..2], &[0x1f, 0x8b]);
         let object: Value = serde_json::from_slice(&gunzip(&gzip)).unwrap();
         assert_eq!(object["number_of_flow_logs"], 300);
         let records = object["flow_logs"].as_array().unwrap();
         assert_eq!(records.len(), 300);
-        let account = key.split('/').nth(1).unwrap().trim_start_matches("account=");
+        let account = key
+            .split('/')
+            .nth(1)
+            .unwrap()
+            .trim_start_matches("account=");
         assert!(object["instance_crn"].as_str().unwrap().contains(account));
         for record in records {
             assert_eq!(record.as_object().unwrap().len(), 21, "{record}");
@@ -151,7 +174,8 @@ fn flow_log_objects_are_gzip_json_under_the_cos_layout() {
             assert_eq!(record["start_time"] == "", rejected, "{record}");
             assert!(record["target_port"].as_u64().unwrap() <= 65_535);
             assert!(
-                record["cumulative_bytes_from_initiator"].as_u64() >= record["bytes_from_initiator"].as_u64()
+                record["cumulative_bytes_from_initiator"].as_u64()
+                    >= record["bytes_from_initiator"].as_u64()
             );
         }
     }
@@ -163,7 +187,9 @@ fn firewall_lines_have_their_vendor_shape() {
     let panos = generator.firewall_syslog(1000, FirewallVendor::PanOs);
     for line in lines(&panos) {
         assert!(line.starts_with("<14>"), "{line}");
-        let at = line.find(" 1,20").unwrap_or_else(|| panic!("no csv: {line}"));
+        let at = line
+            .find(" 1,20")
+            .unwrap_or_else(|| panic!("no csv: {line}"));
         let fields = csv_fields(&line[at + 1..]);
         match fields[3].as_str() {
             "TRAFFIC" => assert_eq!(fields.len(), 65, "{line}"),
@@ -173,7 +199,10 @@ fn firewall_lines_have_their_vendor_shape() {
     }
     let fortigate = generator.firewall_syslog(1000, FirewallVendor::FortiGate);
     for line in lines(&fortigate) {
-        assert!(line.starts_with("<1") || line.starts_with("2025-06-02T"), "{line}");
+        assert!(
+            line.starts_with("<1") || line.starts_with("2025-06-02T"),
+            "{line}"
+        );
         for key in [" devname=\"", " logid=\"", " type=\"", " eventtime="] {
             assert!(line.contains(key), "{key} missing: {line}");
         }
@@ -202,8 +231,17 @@ fn dataset_is_written_and_summarized() {
     for file in &summary.files {
         let bytes = std::fs::read(dir.join(&file.path)).unwrap();
         assert_eq!(bytes.len() as u64, file.bytes, "{:?}", file.path);
-        let plain = if bytes.starts_with(&[0x1f, 0x8b]) { gunzip(&bytes) } else { bytes };
-        assert_eq!(plain.len() as u64, file.uncompressed_bytes, "{:?}", file.path);
+        let plain = if bytes.starts_with(&[0x1f, 0x8b]) {
+            gunzip(&bytes)
+        } else {
+            bytes
+        };
+        assert_eq!(
+            plain.len() as u64,
+            file.uncompressed_bytes,
+            "{:?}",
+            file.path
+        );
     }
     let flow = summary.by_source[&SourceType::VpcFlowLog];
     assert_eq!((flow.files, flow.records), (3, 600));

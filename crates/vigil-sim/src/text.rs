@@ -318,9 +318,18 @@ mod tests {
     fn timestamps() {
         // 2025-06-02T08:00:00.123Z
         let ms = 1_748_851_200_123;
-        assert_eq!(text(|b| push_rfc3339(b, ms, 456_789, 9, Zone::Z)), "2025-06-02T08:00:00.123456789Z");
-        assert_eq!(text(|b| push_rfc3339(b, ms, 0, 2, Zone::Compact)), "2025-06-02T08:00:00.12+0000");
-        assert_eq!(text(|b| push_rfc3339(b, ms, 0, 0, Zone::Colon)), "2025-06-02T08:00:00+00:00");
+        assert_eq!(
+            text(|b| push_rfc3339(b, ms, 456_789, 9, Zone::Z)),
+            "2025-06-02T08:00:00.123456789Z"
+        );
+        assert_eq!(
+            text(|b| push_rfc3339(b, ms, 0, 2, Zone::Compact)),
+            "2025-06-02T08:00:00.12+0000"
+        );
+        assert_eq!(
+            text(|b| push_rfc3339(b, ms, 0, 0, Zone::Colon)),
+            "2025-06-02T08:00:00+00:00"
+        );
         assert_eq!(text(|b| push_slash_time(b, ms)), "2025/06/02 08:00:00");
         assert_eq!(text(|b| push_rfc3164(b, ms)), "Jun  2 08:00:00");
         assert_eq!(compact_time(ms), "20250602T080000Z");
@@ -330,7 +339,10 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(text(|b| push_json_str(b, "a\"b\\c\nd\u{1}")), r#""a\"b\\c\nd\u0001""#);
+        assert_eq!(
+            text(|b| push_json_str(b, "a\"b\\c\nd\u{1}")),
+            r#""a\"b\\c\nd\u0001""#
+        );
         assert_eq!(percent_encode("crn:v1:a/b"), "crn%3Av1%3Aa%2Fb");
         let mut rng = Rng::new(3);
         let id = uuid(&mut rng);

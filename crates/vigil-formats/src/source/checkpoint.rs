@@ -202,7 +202,7 @@ fn finish(log: &Log<'_>, ctx: &Context, record: &Record, event: &mut Event) {
         .or_else(|| log.get("originsicname").and_then(common_name))
         .or(log.header.hostname);
     if origin.is_some() || hostname.is_some() {
-        let device = event.device.get_or_insert_with(Box::default);
+        let device = event.device_mut();
         device.ip = origin.map(Str::from);
         device.hostname = hostname.map(Str::from);
         device.uid = log.get("originsicname").map(Str::from);
@@ -264,7 +264,7 @@ fn common_name(sic: &str) -> Option<&str> {
 
 /// A firewall device: set on network and detection events.
 fn mark_firewall(event: &mut Event) {
-    let device: &mut Device = event.device.get_or_insert_with(Box::default);
+    let device: &mut Device = event.device_mut();
     device.type_name = Some(Str::const_new("Firewall"));
     device.type_id = Some(9);
 }

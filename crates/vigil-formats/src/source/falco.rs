@@ -22,6 +22,8 @@ pub(crate) use runtime::{
     text_of, unescape_unicode,
 };
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use vigil_model::{
     ActivityId, Actor, Analytic, ClassUid, Device, DispositionId, Event, Evidence, FindingInfo,
@@ -244,7 +246,7 @@ fn alert_event(
     }
     let device_hostname = hostname.or_else(|| header.hostname.map(Str::from));
     if device_hostname.is_some() || container.is_some() {
-        event.device = Some(Box::new(Device {
+        event.device = Some(Arc::new(Device {
             hostname: device_hostname.clone(),
             container,
             ..Device::default()

@@ -31,6 +31,8 @@ mod record;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -143,8 +145,8 @@ fn element_bytes(record: &Record, text: &str, raw: &RawValue) -> Bytes {
 /// What every event of one object shares, built once.
 struct Shared {
     metadata: Metadata,
-    cloud: Option<Box<Cloud>>,
-    device: Option<Box<Device>>,
+    cloud: Option<Arc<Cloud>>,
+    device: Option<Arc<Device>>,
     capture_start_ms: Option<i64>,
     capture_end_ms: Option<i64>,
     /// Header values for `unmapped` (an object, possibly empty).
@@ -247,8 +249,8 @@ impl Shared {
 
         Shared {
             metadata,
-            cloud: Some(Box::new(cloud)),
-            device: Some(Box::new(device)),
+            cloud: Some(Arc::new(cloud)),
+            device: Some(Arc::new(device)),
             capture_start_ms: text("capture_start_time").and_then(parse_rfc3339),
             capture_end_ms: text("capture_end_time").and_then(parse_rfc3339),
             unmapped,

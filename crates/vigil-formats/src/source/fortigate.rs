@@ -10,6 +10,8 @@
 //! Time: `eventtime` (an epoch in s, ms, µs or ns by magnitude) when present, else `date` +
 //! `time` in the zone `tz` (UTC when absent), else the syslog header, else the reference time.
 
+use std::sync::Arc;
+
 use std::borrow::Cow;
 
 use vigil_model::{Device, Event, Native, Product, SeverityId, SourceType, Str};
@@ -75,7 +77,7 @@ pub fn normalize(record: &Record, ctx: &Context, out: &mut Output) {
         event.severity_id = level(fgt.level);
     }
     if !fgt.devname.is_empty() || !fgt.devid.is_empty() {
-        event.device = Some(Box::new(Device {
+        event.device = Some(Arc::new(Device {
             hostname: non_empty(fgt.devname),
             uid: non_empty(fgt.devid),
             type_name: Some(Str::const_new("Firewall")),

@@ -10,6 +10,8 @@
 //! from PRI, device from HOSTNAME, the message after the header, the APP-NAME as `log_name`.
 //! Only an empty line is rejected.
 
+use std::sync::Arc;
+
 use std::borrow::Cow;
 
 use vigil_model::{
@@ -125,11 +127,11 @@ fn apply_action(event: &mut Event, word: Option<&str>) {
 }
 
 /// The device from the record's own fields, else the syslog HOSTNAME.
-fn device(hostname: Option<&str>, ip: Option<&str>, uid: Option<&str>) -> Option<Box<Device>> {
+fn device(hostname: Option<&str>, ip: Option<&str>, uid: Option<&str>) -> Option<Arc<Device>> {
     if hostname.is_none() && ip.is_none() && uid.is_none() {
         return None;
     }
-    Some(Box::new(Device {
+    Some(Arc::new(Device {
         hostname: hostname.map(Str::from),
         ip: ip.map(Str::from),
         uid: uid.map(Str::from),

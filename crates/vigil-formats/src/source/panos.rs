@@ -4,7 +4,7 @@
 //! The CSV payload is found by its shape, not by trusting the header: field 0 (`FUTURE_USE`,
 //! a number) then a `YYYY/MM/DD hh:mm:ss` receive time. Field 3 is the log type, except in the
 //! PAN-OS 9.1 GLOBALPROTECT layout where it is field 5. Fields are named by position per log
-//! type ([`fields`]) and kept as [`Native::Pairs`]; fields past a type's table are `field_<i>`,
+//! type ([`layouts`]) and kept as [`Native::Pairs`]; fields past a type's table are `field_<i>`,
 //! so new PAN-OS versions that append fields lose nothing. A CEF line is turned into the same
 //! positional form ([`cef_fields`]) and mapped by the same code ([`map`]).
 //!
@@ -12,6 +12,8 @@
 //! `metadata.original_time`. `time_generated` is preferred, then `receive_time`, then the
 //! syslog header; a record whose times are all invalid (anonymized samples carry `2020/00/00`)
 //! takes the reference time rather than being lost.
+
+use std::sync::Arc;
 
 use std::borrow::Cow;
 
@@ -104,23 +106,24 @@ fn from_csv(line: &str) -> Result<Log<'_>, String> {
     let Some(start) = payload_start(line) else {
         return Err("no pan-os csv payload: a number, then a `YYYY/MM/DD hh:mm:ss` field".into());
     };
-    let fields = csv::split(line.get(start..).unwrap_or(""));
-    let at = |i: usize| fields.get(i).map_or("", |f| f.as_ref());
+    let values = csv::split(line.get(start..).unwrap_or(""));
+    let at = |i: usize| values.get(i).map_or("", |f| f.as_ref());
     // PAN-OS 9.1 GLOBALPROTECT: seqno and actionflags come before the type.
     let shift = if !is_log_type(at(fields::TYPE)) && at(fields::TYPE + 2) == "GLOBALPROTECT" {
         2
     } else {
         0
     };
-    if !is_log_type(at(fields::TYPE + shift)) {
+    let log_type = at(fields::TYPE + shift);
+    if !is_log_type(log_type) {
+        let shown: String = log_type.chars().take(40).collect();
         return Err(format!(
-            "field {} is `{}`, not a pan-os log type",
-            fields::TYPE + shift,
-            at(fields::TYPE + shift)
+            "field {} is `{shown}`, not a pan-os log type",
+            fields::TYPE + shift
         ));
     }
     Ok(Log {
-        fields,
+        fields: values,
         shift,
         payload_start: start,
         extra: Vec::new(),
@@ -228,7 +231,7 @@ fn finish(
     };
     let serial = log.get(fields::SERIAL);
     if hostname.is_some() || !serial.is_empty() {
-        event.device = Some(Box::new(Device {
+        event.device = Some(Arc::new(Device {
             hostname: hostname.map(Str::from),
             uid: non_empty(serial),
             type_name: Some(Str::const_new("Firewall")),

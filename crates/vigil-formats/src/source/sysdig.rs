@@ -23,6 +23,8 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -259,7 +261,7 @@ impl Labels {
         &self,
         object: &Map<String, Value>,
         fields: Option<&Map<String, Value>>,
-    ) -> Option<Box<Device>> {
+    ) -> Option<Arc<Device>> {
         let field = |key: &str| fields.and_then(|f| text_of(f.get(key)));
         let hostname = self
             .get("host.hostName")
@@ -284,7 +286,7 @@ impl Labels {
         if hostname.is_none() && mac.is_none() && container.is_none() {
             return None;
         }
-        Some(Box::new(Device {
+        Some(Arc::new(Device {
             hostname,
             mac,
             container,
@@ -293,7 +295,7 @@ impl Labels {
     }
 
     /// `cloud` from `cloudProvider.*` (or the older `aws.*`) labels.
-    pub(crate) fn cloud(&self) -> Option<Box<Cloud>> {
+    pub(crate) fn cloud(&self) -> Option<Arc<Cloud>> {
         let provider_word = self.get("cloudProvider.name").or_else(|| {
             ["aws", "gcp", "azure", "ibm"]
                 .into_iter()
@@ -311,7 +313,7 @@ impl Labels {
         let account = self
             .get("cloudProvider.account.id")
             .or_else(|| self.get(&format!("{prefix}.accountId")));
-        Some(Box::new(Cloud {
+        Some(Arc::new(Cloud {
             provider,
             account: account.map(|uid| Account {
                 uid: Some(uid),

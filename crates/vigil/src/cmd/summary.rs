@@ -123,8 +123,18 @@ fn human_bytes(n: u64) -> String {
 /// One aligned line for an event: time, source, class/activity, severity, who, from → to,
 /// and what.
 pub fn table_row(e: &Event) -> String {
-    let endpoint = |ep: &Option<Box<vigil_model::Endpoint>>| -> String {
-        match ep.as_deref() {
+    // Findings carry their endpoints in `evidences`, as OCSF puts them.
+    let evidence = e.evidences.first();
+    let src = e
+        .src_endpoint
+        .as_deref()
+        .or(evidence.and_then(|ev| ev.src_endpoint.as_ref()));
+    let dst = e
+        .dst_endpoint
+        .as_deref()
+        .or(evidence.and_then(|ev| ev.dst_endpoint.as_ref()));
+    let endpoint = |ep: Option<&vigil_model::Endpoint>| -> String {
+        match ep {
             Some(ep) => {
                 let host = ep
                     .ip
@@ -166,8 +176,8 @@ pub fn table_row(e: &Event) -> String {
         format!("{}/{}", e.class_uid.name(), e.activity_caption()),
         e.severity_id.name(),
         truncate(who, 24),
-        endpoint(&e.src_endpoint),
-        endpoint(&e.dst_endpoint),
+        endpoint(src),
+        endpoint(dst),
         what
     )
 }

@@ -244,7 +244,10 @@ fn every_real_sample_normalizes() {
         .collect();
     assert_eq!(without_address.len(), 7);
     assert_eq!(
-        without_address.iter().filter(|s| s.svc_name.is_some()).count(),
+        without_address
+            .iter()
+            .filter(|s| s.svc_name.is_some())
+            .count(),
         5
     );
     // Line 1: the policy creation with `meta` and misspelled `additonalData`.

@@ -219,8 +219,8 @@ fn leef_2_0_base_event() {
     assert_eq!(event.severity_id, SeverityId::Critical);
     assert_eq!(event.message.as_deref(), Some("scan finished"));
     assert_eq!(
-        event.device.map(|d| d.hostname),
-        Some(Some("scanner-1".into()))
+        event.device.and_then(|d| d.hostname.clone()),
+        Some("scanner-1".into())
     );
     assert_eq!(event.native.pair("sev"), Some("9"));
 }

@@ -141,8 +141,8 @@ fn ipv4_of(value: Option<&Value>) -> Option<Str> {
     }
 }
 
-/// `fileaccess` → File System Activity: Read or Update by `permissions`. The model has no
-/// top-level `file` yet, so the file is in `unmapped.file` (see the module report).
+/// `fileaccess` → File System Activity: Read or Update by `permissions` (kept in
+/// `unmapped.permissions`).
 fn file_access(object: &Map<String, Value>) -> Event {
     let permissions = text(object, "permissions").unwrap_or_default();
     let activity = if permissions.contains('w') {
@@ -165,10 +165,12 @@ fn file_access(object: &Map<String, Value>) -> Event {
     };
     event.actor = Some(acting_process(object));
     event.message = Some(Str::from(path.as_str()));
-    event.set_unmapped(
-        "file",
-        json!({"name": name.as_str(), "path": path, "permissions": permissions.as_str()}),
-    );
+    event.file = Some(Box::new(File {
+        name: Some(name),
+        path: Some(Str::from(path)),
+        ..File::default()
+    }));
+    event.set_unmapped("permissions", json!(permissions.as_str()));
     event
 }
 

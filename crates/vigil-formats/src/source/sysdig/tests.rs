@@ -139,10 +139,10 @@ fn activity_audit_kinds() {
     let file = r#"{"id":"1649","containerId":"a407fb17332b","directory":"/var/lib/dpkg/updates/","filename":"tmp.i","hostname":"qa-k8smetrics","permissions":"w","pid":414661,"comm":"dpkg","timestamp":1606322948648718268,"type":"fileaccess"}"#;
     let event = one(file);
     assert_eq!(event.class_uid, ClassUid::FileSystemActivity);
-    assert_eq!(
-        event.unmapped["file"]["path"],
-        "/var/lib/dpkg/updates/tmp.i"
-    );
+    let file = event.file.as_ref().unwrap();
+    assert_eq!(file.path.as_deref(), Some("/var/lib/dpkg/updates/tmp.i"));
+    assert_eq!(file.name.as_deref(), Some("tmp.i"));
+    assert_eq!(event.unmapped["permissions"], "w");
     assert_eq!(
         event.device.as_ref().unwrap().hostname.as_deref(),
         Some("qa-k8smetrics")
