@@ -127,27 +127,60 @@ pub fn sniff_json(text: &[u8]) -> Option<SourceType> {
     None
 }
 
+/// Substring searchers for [`route_line`], built once: building a searcher per needle per line
+/// cost a fifth of PAN-OS decoding time.
+struct LineNeedles {
+    cef: memmem::Finder<'static>,
+    leef: memmem::Finder<'static>,
+    checkpoint: [memmem::Finder<'static>; 4],
+    falco: [memmem::Finder<'static>; 3],
+    json_start: memmem::Finder<'static>,
+    logid: memmem::Finder<'static>,
+    fortigate: [memmem::Finder<'static>; 3],
+}
+
+static NEEDLES: std::sync::LazyLock<LineNeedles> = std::sync::LazyLock::new(|| LineNeedles {
+    cef: memmem::Finder::new("CEF:"),
+    leef: memmem::Finder::new("LEEF:"),
+    checkpoint: [
+        memmem::Finder::new(" CheckPoint "),
+        memmem::Finder::new("[action:\""),
+        memmem::Finder::new("originsicname:\""),
+        memmem::Finder::new("[flags:\""),
+    ],
+    falco: [
+        memmem::Finder::new("Falco["),
+        memmem::Finder::new("falco["),
+        memmem::Finder::new("falco:"),
+    ],
+    json_start: memmem::Finder::new("{\""),
+    logid: memmem::Finder::new("logid="),
+    fortigate: [
+        memmem::Finder::new("devid="),
+        memmem::Finder::new("devname="),
+        memmem::Finder::new("date="),
+    ],
+});
+
 /// Routes one text line (syslog or not) to its vendor's normalizer.
 pub fn route_line(line: &[u8]) -> SourceType {
     // Only the head of a line decides; long lines are not scanned to the end.
     let head = &line[..line.len().min(512)];
-    if let Some(at) = memmem::find(head, b"CEF:") {
+    let n = &*NEEDLES;
+    let any = |finders: &[memmem::Finder<'static>]| finders.iter().any(|f| f.find(head).is_some());
+    if let Some(at) = n.cef.find(head) {
         return vendor_of(&line[at..], SourceType::Cef);
     }
-    if let Some(at) = memmem::find(head, b"LEEF:") {
+    if let Some(at) = n.leef.find(head) {
         return vendor_of(&line[at..], SourceType::Leef);
     }
-    if has(head, " CheckPoint ")
-        || has(head, "[action:\"")
-        || has(head, "originsicname:\"")
-        || has(head, "[flags:\"")
-    {
+    if any(&n.checkpoint) {
         return SourceType::CheckPoint;
     }
-    if (has(head, "Falco[") || has(head, "falco[") || has(head, "falco:")) && has(head, "{\"") {
+    if any(&n.falco) && n.json_start.find(head).is_some() {
         return SourceType::Falco;
     }
-    if has(head, "logid=") && (has(head, "devid=") || has(head, "devname=") || has(head, "date=")) {
+    if n.logid.find(head).is_some() && any(&n.fortigate) {
         return SourceType::FortiGate;
     }
     if looks_like_panos(head) {

@@ -224,6 +224,68 @@ fn wrapped_samples_normalize_completely() {
     }
 }
 
+/// Every event the generator's telemetry produces is complete for its class, and together
+/// with the real samples every class the normalizers emit is exercised.
+#[test]
+fn every_emitted_class_carries_its_required_attributes() {
+    use std::collections::BTreeSet;
+    use vigil_model::ClassUid;
+    let mut classes = BTreeSet::new();
+    let mut generator = vigil_sim::Generator::new(7);
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for feed in vigil_sim::Feed::ALL {
+        let mut bytes = Vec::new();
+        generator.write_records(feed, 2000, &mut bytes);
+        inputs.push((format!("{feed:?}"), bytes));
+    }
+    inputs.push(generator.flow_log_object(500));
+    if let Some(root) = samples_dir() {
+        for dir in ["sysdig-secure", "falco", "checkpoint", "activity-tracker"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if expected(dir, &name).is_some() {
+                    inputs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+    }
+    let options = StreamOptions {
+        reference_time_ms: REFERENCE_MS,
+        ..StreamOptions::default()
+    };
+    for (name, bytes) in &inputs {
+        pipeline::process(&bytes[..], name, &options, |out| {
+            assert!(
+                out.rejections.is_empty(),
+                "{name}: {:?}",
+                out.rejections.first()
+            );
+            for event in &out.events {
+                check_complete(event);
+                classes.insert(event.class_uid);
+            }
+        })
+        .unwrap();
+    }
+    for class in [
+        ClassUid::ApiActivity,
+        ClassUid::Authentication,
+        ClassUid::AccountChange,
+        ClassUid::NetworkActivity,
+        ClassUid::HttpActivity,
+        ClassUid::DetectionFinding,
+        ClassUid::EntityManagement,
+    ] {
+        assert!(
+            classes.contains(&class),
+            "{} never emitted: {classes:?}",
+            class.name()
+        );
+    }
+    println!("classes checked: {classes:?}");
+}
+
 #[test]
 fn invalid_flow_log_example_is_rejected_not_crashed() {
     let Some(root) = samples_dir() else { return };
