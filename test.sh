@@ -24,6 +24,28 @@ cargo fmt --all --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# ---- begin: sigma differential-test oracle ---------------------------------------------------
+# crates/vigil-sigma/tests/differential.rs compares the Sigma engine with pySigma's SQLite
+# backend, run from a venv with the exact pins of crates/vigil-sigma/oracle/requirements.txt.
+# The test finds it through VIGIL_ORACLE_PYTHON (and skips without it, for a plain
+# `cargo test`), so any failure to build the venv fails here, loudly. The install is skipped
+# when the venv already holds exactly these pins. VIGIL_ORACLE_VENV moves the venv (CI can
+# keep it outside its fresh clone); the default is .venv-oracle (gitignored).
+step "sigma oracle venv"
+oracle_requirements="crates/vigil-sigma/oracle/requirements.txt"
+oracle_venv="${VIGIL_ORACLE_VENV:-$PWD/.venv-oracle}"
+if ! cmp -s "$oracle_requirements" "$oracle_venv/requirements.installed" \
+    || ! "$oracle_venv/bin/python" -c 'import sigma.backends.sqlite' >/dev/null 2>&1; then
+    rm -rf "$oracle_venv"
+    python3 -m venv "$oracle_venv"
+    "$oracle_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input -r "$oracle_requirements"
+    cp "$oracle_requirements" "$oracle_venv/requirements.installed"
+fi
+"$oracle_venv/bin/python" -c 'import sigma.backends.sqlite'
+export VIGIL_ORACLE_PYTHON="$oracle_venv/bin/python"
+# ---- end: sigma differential-test oracle -----------------------------------------------------
+
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --doc --locked

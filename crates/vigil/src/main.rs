@@ -24,6 +24,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Generate synthetic telemetry files (for benchmarks and demos).
     Generate(cmd::generate::GenerateArgs),
+    /// Work with Sigma rules: `vigil rules check PATH...`.
+    Rules(cmd::rules::RulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => cmd::parse::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Generate(args) => cmd::generate::run(args),
+        Command::Rules(args) => cmd::rules::run(args),
     };
     match result {
         Ok(code) => code,

@@ -214,3 +214,106 @@ fn table_format_prints_one_line_per_event() {
     );
     assert!(stdout.contains("198.51.100.7"), "{stdout}");
 }
+
+const GOOD_RULE: &str = "title: API key created
+id: 2d9f6a4e-0b8a-4c1e-9b7e-1f0a2b3c4d5e
+logsource:
+  product: ibm_cloud
+  service: activity_tracker
+detection:
+  selection:
+    action: iam-identity.user-apikey.create
+  condition: selection
+level: medium
+";
+
+#[test]
+fn rules_check_reports_each_rejected_document_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.yml", GOOD_RULE.as_bytes());
+    write(
+        dir.path(),
+        "bad.yml",
+        b"title: No detection\nlogsource:\n  product: aws\n---\ntitle: Old aggregation\nlogsource:\n  product: aws\ndetection:\n  sel:\n    a: 1\n  condition: sel | count() by b > 3\n",
+    );
+    write(
+        dir.path(),
+        "expand.yml",
+        b"title: Needs a placeholder\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    userIdentity.arn|expand: '%admins%'\n  condition: sel\n",
+    );
+    write(dir.path(), "notes.txt", b"not a rule");
+    let path = dir.path().to_str().unwrap();
+    let out = vigil(&["rules", "check", path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("[missing_detection]"), "{stdout}");
+    assert!(stdout.contains("[obsolete_aggregation]"), "{stdout}");
+    assert!(stdout.contains("unresolved_placeholder"), "{stdout}");
+    assert!(
+        stdout.contains("bad.yml#1"),
+        "document numbers are given: {stdout}"
+    );
+    assert!(stdout.contains("3 files, 2 documents loaded"), "{stdout}");
+    assert!(
+        stdout.contains("expand.yml#1"),
+        "compile errors name their file: {stdout}"
+    );
+
+    let out = vigil(&[
+        "rules",
+        "check",
+        path,
+        "--placeholder",
+        "admins=arn:aws:iam::1:user/a",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("unresolved_placeholder"), "{stdout}");
+
+    let good = dir.path().join("good.yml");
+    let out = vigil(&["rules", "check", good.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("1 rules compiled, 0 rejected"), "{stdout}");
+    assert!(
+        stdout.contains("ibm_activity_tracker"),
+        "routed to Activity Tracker: {stdout}"
+    );
+}
+
+/// The whole SigmaHQ corpus loads and compiles (the two rules needing `%known_cdcs%` with the
+/// placeholder given).
+#[test]
+fn rules_check_loads_the_whole_sigmahq_corpus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/sigma");
+    if !root.is_dir() {
+        println!(
+            "skipped: shared sigma corpus not found at {}",
+            root.display()
+        );
+        return;
+    }
+    let dirs: Vec<String> = ["rules", "rules-emerging-threats", "rules-threat-hunting"]
+        .iter()
+        .map(|d| root.join(d).display().to_string())
+        .collect();
+    let mut args = vec![
+        "rules",
+        "check",
+        "--quiet",
+        "--placeholder",
+        "known_cdcs=cdc01",
+    ];
+    args.extend(dirs.iter().map(String::as_str));
+    let out = vigil(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("3754 documents loaded (3754 rules"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3754 rules compiled, 0 rejected"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("57  aws_cloudtrail"), "{stdout}");
+}

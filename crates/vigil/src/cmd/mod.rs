@@ -9,6 +9,7 @@
 pub mod demo;
 pub mod generate;
 pub mod parse;
+pub mod rules;
 mod summary;
 
 /// Everything read was normalized.
