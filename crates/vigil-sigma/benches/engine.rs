@@ -205,6 +205,18 @@ fn cloudtrail(c: &mut Criterion) {
         text.extend_from_slice(event.to_string().as_bytes());
         text.push(b'\n');
     }
+    let rate = per_cpu_second(events.len(), || {
+        for line in text.split(|&b| b == b'\n') {
+            let Ok(event) = serde_json::from_slice::<Value>(line) else {
+                continue;
+            };
+            out.clear();
+            compiled.evaluate_with(&mut scratch, SourceType::CloudTrail, &event, &mut out);
+        }
+    });
+    if let Some(rate) = rate {
+        eprintln!("cloudtrail_57_parse: {rate:.0} events per cpu-second");
+    }
     group.bench_function("cloudtrail_57_parse", |b| {
         b.iter(|| {
             for line in text.split(|&b| b == b'\n') {

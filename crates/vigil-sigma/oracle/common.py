@@ -7,7 +7,6 @@ pySigma SQLite backend can convert it, so that is decided here once.
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,8 +87,3 @@ def load_rules(inputs: list[str]) -> list[LoadedRule]:
 
 def write_json_line(stream, value) -> None:
     stream.write(json.dumps(value, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(2)

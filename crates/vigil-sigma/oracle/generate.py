@@ -56,7 +56,6 @@ from sigma.types import (
     SigmaNull,
     SigmaNumber,
     SigmaRegularExpression,
-    SigmaRegularExpressionFlag,
     SigmaString,
     SpecialChars,
 )
@@ -424,6 +423,36 @@ def near_miss(event: dict, rng: random.Random) -> dict | None:
     return copy
 
 
+def null_fields(detection) -> set[str]:
+    """Fields a search tests for null, absence or the empty string."""
+    if isinstance(detection, SigmaDetectionItem):
+        empty = any(
+            isinstance(value, SigmaNull)
+            or (isinstance(value, SigmaExists) and not value.exists)
+            or (isinstance(value, SigmaString) and value == SigmaString(""))
+            for value in detection.value
+        )
+        return {detection.field} if empty and detection.field else set()
+    return set().union(*(null_fields(child) for child in detection.detection_items))
+
+
+def has_field(event: dict, field: str) -> bool:
+    if field in event:
+        return True
+    head, _, rest = field.partition(".")
+    return bool(rest) and isinstance(event.get(head), dict) and has_field(event[head], rest)
+
+
+def fill_negated_nulls(event: dict, negated: set, detections, rng: random.Random) -> None:
+    """Gives a value to fields that a negated search tests for null or emptiness (the usual
+    `filter_optional_null: Field: null`), so the positive event does not trip the filter by
+    lacking them."""
+    for name in sorted(negated):
+        for field in sorted(null_fields(detections.detections[name])):
+            if not has_field(event, field):
+                place(event, field, filler(rng, 3, 6), False)
+
+
 def rule_events(rule, rng: random.Random) -> list[tuple[str, dict]]:
     detections = rule.detection
     events: list[tuple[str, dict]] = []
@@ -446,6 +475,7 @@ def rule_events(rule, rng: random.Random) -> list[tuple[str, dict]]:
             positive = build_event(search_constraints(wanted), rng)
         except Unsupported:
             continue
+        fill_negated_nulls(positive, negated, detections, rng)
         if any(json.dumps(event, sort_keys=True) == json.dumps(positive, sort_keys=True) for _, event in events):
             continue
         positives += 1

@@ -23,9 +23,11 @@ It prints JSON lines, sorted:
 
 `correlate` loads RULES as one collection (detection rules plus correlation rules referencing
 them), runs the backend's correlation plans (`zircolite` format, sliding windows over a
-`timestamp` column of ISO-8601 times) and prints `{"correlation": ID, "group": [values]}` per
-alert (group values as the backend reports them: lower-cased text), plus the `status` lines
-for each correlation.
+`timestamp` column of ISO-8601 times) and prints, per alert,
+`{"correlation": ID, "group": {field: value}, "events": [N…]}` (group values as the backend
+reports them: lower-cased text; events by 0-based line), after one
+`{"correlation": ID, "status": "converted", "diagnostics": {…}}` line per correlation (the
+diagnostics count events it skipped, e.g. `missing_group_key`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ import re
 import sqlite3
 import sys
 from functools import lru_cache
+
+from sigma.backends.sqlite import sqliteBackend
+from sigma.backends.sqlite.runtime import execute_plan
+from sigma.collection import SigmaCollection
 
 from common import LoadedRule, first_line, load_rules, rule_files, write_json_line
 
@@ -172,11 +178,6 @@ def detect(rules: list[LoadedRule], events: list[dict], out) -> None:
 
 def correlate(inputs: list[str], events: list[dict], out) -> None:
     """Runs the backend's correlation plans (see the module documentation)."""
-    from sigma.backends.sqlite import sqliteBackend
-    from sigma.backends.sqlite.runtime import execute_plan
-    from sigma.collection import SigmaCollection
-    from sigma.correlations import SigmaCorrelationRule
-
     text = "\n---\n".join(path.read_text(encoding="utf-8") for path in rule_files(inputs))
     collection = SigmaCollection.from_yaml(text)
     backend = sqliteBackend(event_id_field="rowid")
@@ -184,25 +185,30 @@ def correlate(inputs: list[str], events: list[dict], out) -> None:
     # compiler needs; the zircolite format carries each correlation's executable plan.
     entries = json.loads(backend.convert(collection, output_format="zircolite"))
     plans = [entry for entry in entries if entry.get("correlation")]
-    titles = {rule.title: (str(rule.id) if rule.id else rule.name) for rule in collection.rules
-              if isinstance(rule, SigmaCorrelationRule)}
     table = Table()
     for event in events:
         table.add(event)
     connection = connect()
-    referenced = {
-        field for entry in plans for fields in entry["correlation_plan"]["required_fields"].values() for field in fields
-    }
-    table.create(connection, referenced)
-    outputs = []
+    table.create(
+        connection,
+        {
+            field
+            for entry in plans
+            for fields in entry["correlation_plan"]["required_fields"].values()
+            for field in fields
+        },
+    )
+    statuses = []
     alerts = []
     for entry in plans:
-        rule_id = entry["id"] or titles.get(entry["title"], entry["title"])
-        outputs.append({"correlation": rule_id, "status": "converted"})
-        rows, _diagnostics = execute_plan(connection, entry["correlation_plan"], include_events=False)
+        rule_id = entry["id"] or entry["title"]
+        rows, diagnostics = execute_plan(connection, entry["correlation_plan"], include_events=False)
+        statuses.append({"correlation": rule_id, "status": "converted", "diagnostics": diagnostics})
         for row in rows:
-            alerts.append({"correlation": rule_id, "group": row["group_keys"], "events": row["event_ids"]})
-    for line in outputs + alerts:
+            # Event ids are `<table>:<rowid>`; rowids are 1-based line numbers.
+            indexes = [int(event_id.split(":", 1)[1]) - 1 for event_id in row["event_ids"]]
+            alerts.append({"correlation": rule_id, "group": row["group_keys"], "events": indexes})
+    for line in statuses + alerts:
         write_json_line(out, line)
 
 

@@ -222,7 +222,8 @@ pub enum FilterTarget {
     Any,
 }
 
-/// A filter (meta-filter) rule: applied as `rule AND NOT filter`.
+/// A filter (meta-filter) rule: its condition is AND-ed to the rules it names (pySigma
+/// semantics), so `condition: not selection` removes what the selection matches.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Filter {
     /// Shared metadata.

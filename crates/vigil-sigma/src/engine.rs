@@ -1,5 +1,5 @@
 //! A compiled rule set: rules routed to source types, field names mapped, shared matching
-//! work, filters applied as AND NOT.
+//! work, filters applied as `rule AND filter-condition` (pySigma).
 //!
 //! Build one with [`RuleSet`]: add documents (rules, filters, correlations) and pipelines,
 //! then [`RuleSet::build`] compiles every rule it can and reports each one it cannot,

@@ -10,7 +10,7 @@
 //!    patterns, `them`).
 //! 3. [`modifier`]: value modifiers turn a detection item into a [`modifier::ItemMatcher`].
 //! 4. [`engine`]: a compiled rule set: logsource routing through processing pipelines, field
-//!    mapping, shared matching work across rules, filters applied as AND NOT.
+//!    mapping, shared matching work across rules, filters AND-ed to the rules they name.
 //! 5. [`correlation`]: the streaming correlation engine (event_count, value_count, temporal,
 //!    temporal_ordered, value_sum, value_avg, value_percentile), bounded, snapshottable.
 //!

@@ -60,6 +60,8 @@
 //! [`ItemMatcher::string_patterns`] describes an item that is nothing but literal string
 //! tests, so a rule-set compiler can put the patterns of many items into shared Aho-Corasick
 //! automata and only fall back to [`ItemMatcher::matches`] for the rest.
+//! [`ItemMatcher::matches_values`] evaluates an item on values the caller already looked up,
+//! so a field that many items test is read once per event.
 
 use std::collections::HashMap;
 

@@ -54,29 +54,52 @@ use vigil_sigma::load::load_str;
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/sigma");
 const ORACLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/oracle");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/oracle/fixtures");
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/samples");
 
-/// SigmaHQ folders compared (656 rules; the ones with field-level detections of non-Windows
-/// sources, the ones Vigil's users run).
-const FOLDERS: [&str; 6] = [
+/// Real JSON records of `shared/samples` appended to the generated events (when present):
+/// real nesting, arrays, literal dotted keys and odd values, which rule-derived events lack.
+const SAMPLE_FILES: [&str; 10] = [
+    "activity-tracker/ibm-cloud-docs-at-events.ndjson",
+    "cis-logpush/elastic-cloudflare_logpush-firewall_event.ndjson",
+    "cis-logpush/elastic-cloudflare_logpush-http_request-subset.ndjson",
+    "cis-logpush/ibm-cis-docs-logpull-http_requests.ndjson",
+    "cis-logpush/panther-analysis-cloudflare-firewall_events.ndjson",
+    "cis-logpush/panther-analysis-cloudflare-http_requests.ndjson",
+    "falco/docs-falco-terminal-shell-samples.ndjson",
+    "falco/elastic-falco-alerts-subset.ndjson",
+    "sysdig-secure/elastic-sysdig-alerts-webhook-subset.ndjson",
+    "sysdig-secure/stix-shifter-sysdig-secure-events-api.ndjson",
+];
+
+/// SigmaHQ folders compared by default: every rule but Windows' Sysmon-style categories
+/// (1,674 rules, 1,566 of them convertible, about 30 s). All of them
+/// ([`FOLDERS_VARIABLE`]) take about 3 minutes, as the oracle runs every rule's SQL on every
+/// event.
+const FOLDERS: [&str; 11] = [
     "rules/cloud",
     "rules/identity",
     "rules/application",
     "rules/linux",
     "rules/web",
     "rules/network",
+    "rules/macos",
+    "rules/category",
+    "rules/windows/builtin",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
 ];
 
 /// Overrides [`FOLDERS`]: comma-separated folders of the corpus, e.g.
-/// `rules,rules-emerging-threats,rules-threat-hunting` for all 3,754 rules (about 5 minutes:
-/// too slow for every CI run, worth running when the engine changes).
+/// `rules,rules-emerging-threats,rules-threat-hunting` for all 3,754 rules (too slow for every
+/// CI run; worth running when the engine changes).
 const FOLDERS_VARIABLE: &str = "VIGIL_DIFFERENTIAL_FOLDERS";
 
 /// Seed of `generate.py`: the events depend only on it and the rules.
 const SEED: &str = "7";
 
-/// At least this many rules must be compared (583 today), so the test cannot pass by
-/// comparing nothing.
-const MIN_RULES_COMPARED: usize = 550;
+/// At least this many rules must be compared (1,566 with [`FOLDERS`]), so the test cannot pass
+/// by comparing nothing.
+const MIN_RULES_COMPARED: usize = 1_500;
 
 /// Rules the oracle converts but Vigil refuses, as `(rule id, reason)`. None.
 const EXPECTED_VIGIL_REJECTIONS: &[(&str, &str)] = &[];
@@ -499,6 +522,53 @@ fn describe(difference: &Difference, vigil: &VigilRun, events: &[Value]) -> Stri
     )
 }
 
+/// Appends the JSON objects of [`SAMPLE_FILES`] to the events file; returns how many.
+fn append_samples(events_path: &Path) -> usize {
+    use std::io::Write as _;
+    let mut appended = String::new();
+    let mut count = 0;
+    for file in SAMPLE_FILES {
+        let Ok(text) = std::fs::read_to_string(Path::new(SAMPLES).join(file)) else {
+            continue;
+        };
+        for line in text.lines() {
+            if let Ok(value @ Value::Object(_)) = serde_json::from_str::<Value>(line) {
+                appended.push_str(&value.to_string());
+                appended.push('\n');
+                count += 1;
+            }
+        }
+    }
+    let mut events = std::fs::OpenOptions::new()
+        .append(true)
+        .open(events_path)
+        .unwrap_or_else(|e| panic!("opening {}: {e}", events_path.display()));
+    events
+        .write_all(appended.as_bytes())
+        .unwrap_or_else(|e| panic!("writing {}: {e}", events_path.display()));
+    count
+}
+
+/// Every difference as a JSON line, for triage.
+fn write_differences(path: &Path, comparison: &Comparison, vigil: &VigilRun, events: &[Value]) {
+    let mut text = String::new();
+    for difference in &comparison.differences {
+        let (rule, event) = &difference.pair;
+        let line = serde_json::json!({
+            "rule": rule,
+            "title": vigil.rules.get(rule).map(|r| r.meta.title.as_str()),
+            "event_index": event,
+            "event": events[*event],
+            "oracle": difference.oracle_matched,
+            "vigil": !difference.oracle_matched,
+            "class": format!("{:?}", difference.class),
+        });
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
 // --- the tests -------------------------------------------------------------------------------
 
 #[test]
@@ -517,9 +587,10 @@ fn vigil_agrees_with_pysigma_sqlite_on_rule_derived_events() {
     let started = Instant::now();
     let dir = scratch_dir("corpus");
     let folders: Vec<String> = match std::env::var(FOLDERS_VARIABLE) {
-        Ok(list) if !list.trim().is_empty() => {
-            list.split(',').map(|folder| folder.trim().to_owned()).collect()
-        }
+        Ok(list) if !list.trim().is_empty() => list
+            .split(',')
+            .map(|folder| folder.trim().to_owned())
+            .collect(),
         _ => FOLDERS.iter().map(|folder| folder.to_string()).collect(),
     };
     let rule_paths: Vec<PathBuf> = folders.iter().map(|folder| corpus.join(folder)).collect();
@@ -531,6 +602,7 @@ fn vigil_agrees_with_pysigma_sqlite_on_rule_derived_events() {
     args.extend(["--manifest".into(), manifest_path.clone().into()]);
     args.extend(rule_paths.iter().map(OsString::from));
     run_python(&python, "generate.py", &args);
+    let samples = append_samples(&events_path);
     let oracle = oracle_detect(&python, &events_path, &rule_paths);
     let python_done = started.elapsed();
 
@@ -588,10 +660,11 @@ fn vigil_agrees_with_pysigma_sqlite_on_rule_derived_events() {
         println!("    oracle unsupported: {count} x {reason}");
     }
     println!(
-        "  events: {} ({} positives, {} of them matched by their rule in the oracle)",
+        "  events: {} ({} positives, {} of them matched by their rule in the oracle; {} real samples)",
         events.len(),
         positives.len(),
-        positives_matched
+        positives_matched,
+        samples
     );
     println!(
         "  matches on compared rules: oracle {}, vigil {}; vigil on oracle-unsupported rules {}",
@@ -605,6 +678,17 @@ fn vigil_agrees_with_pysigma_sqlite_on_rule_derived_events() {
         "  time: {:.1?} python, {:.1?} total",
         python_done,
         started.elapsed()
+    );
+
+    write_differences(
+        &dir.join("differences.ndjson"),
+        &comparison,
+        &vigil,
+        &events,
+    );
+    println!(
+        "  every difference: {}",
+        dir.join("differences.ndjson").display()
     );
 
     let unexplained = comparison.unexplained();
@@ -795,8 +879,12 @@ fn documented_divergences_hold() {
 
 // --- correlations ----------------------------------------------------------------------------
 
-/// A correlation alert: the correlation's id and its group (names and values, sorted).
-type Alert = (String, Vec<(String, Option<String>)>);
+/// A correlation alert's identity: the correlation's id and its group (names and values,
+/// sorted; `None` for a null value).
+type AlertKey = (String, Vec<(String, Option<String>)>);
+
+/// Alerts by identity, each with the contributing events of every alert (0-based lines).
+type Alerts = BTreeMap<AlertKey, BTreeSet<Vec<usize>>>;
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in milliseconds since the epoch (the fixtures' only format).
 fn epoch_ms(text: &str) -> i64 {
@@ -817,32 +905,39 @@ fn epoch_ms(text: &str) -> i64 {
     ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
 }
 
-fn oracle_correlate(python: &str, events: &Path, rules: &Path) -> BTreeSet<Alert> {
+fn oracle_correlate(python: &str, events: &Path, rules: &Path) -> Alerts {
     let args: Vec<OsString> = vec![
         "correlate".into(),
         "--events".into(),
         events.into(),
         rules.into(),
     ];
-    let mut alerts = BTreeSet::new();
+    let mut alerts = Alerts::new();
     for line in json_lines(&run_python(python, "oracle.py", &args), "oracle output") {
         let id = rule_key(text_field(&line, "correlation").expect("correlation id"));
         if let Some(status) = text_field(&line, "status") {
             assert_eq!(status, "converted", "{line}");
             continue;
         }
-        let group: Vec<(String, Option<String>)> = line["group"]
+        let mut group: Vec<(String, Option<String>)> = line["group"]
             .as_object()
             .expect("group object")
             .iter()
             .map(|(name, value)| (name.clone(), value.as_str().map(str::to_owned)))
             .collect();
-        alerts.insert((id, group));
+        group.sort();
+        let events: Vec<usize> = line["events"]
+            .as_array()
+            .expect("events array")
+            .iter()
+            .map(|index| index.as_u64().expect("event index") as usize)
+            .collect();
+        alerts.entry((id, group)).or_default().insert(events);
     }
     alerts
 }
 
-fn vigil_correlate(events: &[Value], rules: &Path) -> BTreeSet<Alert> {
+fn vigil_correlate(events: &[Value], rules: &Path) -> Alerts {
     let vigil = vigil_load(&[rules.to_path_buf()]);
     assert!(vigil.rejected.is_empty(), "{:?}", vigil.rejected);
     let set = &vigil.set;
@@ -852,7 +947,7 @@ fn vigil_correlate(events: &[Value], rules: &Path) -> BTreeSet<Alert> {
         CorrelationOptions::default(),
     )
     .expect("the fixture correlations are valid");
-    let mut alerts = BTreeSet::new();
+    let mut alerts = Alerts::new();
     let mut matches = Vec::new();
     for (index, event) in events.iter().enumerate() {
         let time_ms = epoch_ms(text_field(event, "timestamp").expect("timestamp"));
@@ -864,13 +959,23 @@ fn vigil_correlate(events: &[Value], rules: &Path) -> BTreeSet<Alert> {
                 let id = rule_key(alert.correlation_id.as_deref().expect("fixture ids"));
                 let mut group = alert.group.clone();
                 group.sort();
-                alerts.insert((id, group));
+                let events = alert.event_ids.iter().map(|&id| id as usize).collect();
+                alerts.entry((id, group)).or_default().insert(events);
             }
         }
     }
     alerts
 }
 
+/// `oracle/fixtures/correlation.{yml,ndjson}`: event_count, value_count, temporal,
+/// temporal_ordered and value_sum over a few users and addresses, with mixed-case group
+/// values, a window edge (events exactly `timespan` apart), out-of-window bursts, numeric text
+/// and non-numeric values for the sum, and a burst with a null group-by value.
+///
+/// Compared: the set of `(correlation, group)` that fire, and for each Vigil alert its
+/// contributing events, which must be those of one of the oracle's alerts for the same group
+/// (the oracle reports every window that satisfies the condition; Vigil fires once per burst
+/// and re-arms).
 #[test]
 fn correlations_agree_with_pysigma_sqlite() {
     let Some(python) = oracle_python() else {
@@ -881,24 +986,32 @@ fn correlations_agree_with_pysigma_sqlite() {
     let events = read_json_lines(&events_path);
     let oracle = oracle_correlate(&python, &events_path, &rules);
     let vigil = vigil_correlate(&events, &rules);
-    println!("correlations: oracle {oracle:?}\n              vigil {vigil:?}");
+    println!("correlations, oracle: {oracle:?}");
+    println!("correlations, vigil:  {vigil:?}");
 
-    // The only intended difference: groups with a null group-by value, which the oracle
-    // drops (`missing_group_key`) and Vigil keeps.
-    let null_group = |alert: &&Alert| alert.1.iter().any(|(_, value)| value.is_none());
-    let only_oracle: Vec<&Alert> = oracle.difference(&vigil).collect();
-    let only_vigil: Vec<&Alert> = vigil.difference(&oracle).collect();
-    let (null_groups, unexplained): (Vec<&Alert>, Vec<&Alert>) =
-        only_vigil.into_iter().partition(null_group);
+    // The one intended difference: a null group-by value, which the oracle drops
+    // (`missing_group_key`) and Vigil groups under null.
+    let null_group = |key: &AlertKey| key.1.iter().any(|(_, value)| value.is_none());
+    let only_oracle: Vec<&AlertKey> = oracle.keys().filter(|k| !vigil.contains_key(*k)).collect();
+    let only_vigil: Vec<&AlertKey> = vigil.keys().filter(|k| !oracle.contains_key(*k)).collect();
+    let (null_groups, unexplained): (Vec<&AlertKey>, Vec<&AlertKey>) =
+        only_vigil.into_iter().partition(|key| null_group(key));
     assert!(
         only_oracle.is_empty(),
         "only the oracle fired: {only_oracle:?}"
     );
     assert!(unexplained.is_empty(), "only vigil fired: {unexplained:?}");
-    assert_eq!(
-        null_groups.len(),
-        1,
-        "the null-user burst of the fixture: {null_groups:?}"
-    );
-    assert!(oracle.len() >= 5, "the fixture's alerts: {oracle:?}");
+    assert_eq!(null_groups.len(), 1, "the null-user burst: {null_groups:?}");
+    for (key, windows) in &vigil {
+        let Some(oracle_windows) = oracle.get(key) else {
+            continue;
+        };
+        for window in windows {
+            assert!(
+                oracle_windows.contains(window),
+                "{key:?}: vigil's events {window:?}, the oracle's {oracle_windows:?}"
+            );
+        }
+    }
+    assert_eq!(oracle.len(), 7, "the fixture's alerts: {oracle:?}");
 }

@@ -96,7 +96,7 @@ filter:
   rules: any
   selection:
     src_ip: 203.0.113.50
-  condition: selection
+  condition: not selection
 "#;
 
 fn event(class: ClassUid, source: SourceType) -> Event {
@@ -282,11 +282,9 @@ fn cloudtrail_input_only_ever_runs_the_aws_cloudtrail_rules() {
         return;
     };
     assert_eq!(documents.len(), 3_754);
-    let started = std::time::Instant::now();
     let mut set = RuleSet::with_shipped_pipelines().unwrap();
     set.add_documents(documents);
     let (compiled, errors) = set.build();
-    eprintln!("TMP build {:?}", started.elapsed());
     let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
     // The two rules whose `expand` placeholders no configuration resolves (the spec says
     // such rules must be rejected).
@@ -329,23 +327,30 @@ fn cloudtrail_input_only_ever_runs_the_aws_cloudtrail_rules() {
         );
     }
 
-    // Without routing, rules written for other products fire on the same events.
+    // Without routing, rules written for other products fire on the same events (the network
+    // rules, to keep this test quick: Zeek's "Publicly Accessible RDP Service" matches every
+    // CloudTrail event, having none of the fields its filter needs).
+    let network: Vec<Document> = corpus()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|document| match document {
+            Document::Rule(rule) => {
+                is_aws_cloudtrail(&rule.logsource)
+                    || matches!(rule.logsource.product.as_deref(), Some("zeek" | "cisco"))
+            }
+            _ => false,
+        })
+        .collect();
     let mut everywhere = RuleSet::with_shipped_pipelines().unwrap();
-    everywhere
-        .add_documents(corpus().unwrap_or_default())
-        .options(EngineOptions {
-            ignore_logsource: true,
-            ..EngineOptions::default()
-        });
-    let started = std::time::Instant::now();
+    everywhere.add_documents(network).options(EngineOptions {
+        ignore_logsource: true,
+        ..EngineOptions::default()
+    });
     let (everywhere, _) = everywhere.build();
-    eprintln!("TMP build all {:?}", started.elapsed());
-    let started = std::time::Instant::now();
     let mut unrouted = Vec::new();
     for event in &events {
         everywhere.evaluate(SourceType::CloudTrail, event, &mut unrouted);
     }
-    eprintln!("TMP eval all {:?}", started.elapsed());
     let foreign = unrouted
         .iter()
         .filter(|m| !is_aws_cloudtrail(&everywhere.rules()[m.rule_index].logsource))

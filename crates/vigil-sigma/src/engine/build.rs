@@ -56,7 +56,6 @@ pub(super) fn build(set: RuleSet) -> (CompiledRuleSet, Vec<RuleError>) {
             .collect();
         let rule_index = infos.len();
         let shared_mark = shared.items.len();
-        let built_mark = built.len();
         let result = rule_variants(rule, rule_index, &routes, &pipelines, &options, &mut shared)
             .map(|variants| {
                 let mut out = Vec::with_capacity(variants.len());
@@ -92,7 +91,12 @@ pub(super) fn build(set: RuleSet) -> (CompiledRuleSet, Vec<RuleError>) {
             });
         match result {
             Ok(variants) => {
-                built.extend(variants);
+                if variants.iter().all(|v| v.source_types.is_empty()) {
+                    // Compiled only to report its errors: it runs nowhere.
+                    shared.items.truncate(shared_mark);
+                } else {
+                    built.extend(variants);
+                }
                 infos.push(RuleInfo {
                     meta: rule.meta.clone(),
                     logsource: rule.logsource.clone(),
@@ -106,7 +110,6 @@ pub(super) fn build(set: RuleSet) -> (CompiledRuleSet, Vec<RuleError>) {
             }
             Err(reason) => {
                 shared.items.truncate(shared_mark);
-                built.truncate(built_mark);
                 errors.push(error(DocumentKind::Rule, &rule.meta, reason));
             }
         }
@@ -226,6 +229,18 @@ fn filter_targets(
                             .position(|r| r.meta.name.as_deref() == Some(reference.as_str()))
                     });
                     match found {
+                        // As in pySigma, a filter applies only where its logsource covers
+                        // the rule's; unlike pySigma, naming a rule it cannot cover is
+                        // reported rather than silently ignored.
+                        Some(at) if !pipeline::covers(&filter.logsource, &rules[at].logsource) => {
+                            errors.push(error(
+                                DocumentKind::Filter,
+                                &filter.meta,
+                                format!(
+                                    "`rules` names `{reference}`, whose logsource the filter's does not cover"
+                                ),
+                            ))
+                        }
                         Some(at) => {
                             targets.insert(at);
                         }
@@ -266,10 +281,7 @@ fn referenced(detection: &Detection) -> Vec<bool> {
 }
 
 /// The rule-set-wide tables and the per-source indexes.
-fn assemble(
-    mut built: Vec<Built>,
-    shared: &SharedTable,
-) -> (Vec<Variant>, Tables, Indexes) {
+fn assemble(mut built: Vec<Built>, shared: &SharedTable) -> (Vec<Variant>, Tables, Indexes) {
     let candidates: Vec<Vec<Requirement>> = built
         .iter_mut()
         .map(|entry| std::mem::take(&mut entry.requirements))

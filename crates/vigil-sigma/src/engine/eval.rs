@@ -15,15 +15,16 @@ pub(super) struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    /// Whether `variant` matches: its pipeline conditions, its detection, and none of its
-    /// filters.
+    /// Whether `variant` matches: its pipeline conditions, its detection, and the condition
+    /// of every filter applied to it (pySigma's semantics: `rule AND filter-condition`, so a
+    /// filter written `condition: not selection` excludes what its selection matches).
     pub fn variant(&self, variant: &Variant, scratch: &mut Scratch) -> bool {
         variant.added.iter().all(|item| self.item(item, scratch))
             && self.node(&variant.detection.tree, &variant.detection, scratch)
-            && !variant
+            && variant
                 .filters
                 .iter()
-                .any(|filter| self.node(&filter.tree, filter, scratch))
+                .all(|filter| self.node(&filter.tree, filter, scratch))
     }
 
     fn node(&self, node: &Node, detection: &Detection, scratch: &mut Scratch) -> bool {

@@ -204,18 +204,18 @@ logsource: {product: aws}
 filter:
   rules: [console_login]
   selection: {userIdentity.userName: breakglass}
-  condition: selection
+  condition: not selection
 ---
 title: office network
 logsource: {product: aws}
 filter:
   rules: any
   selection: {sourceIPAddress|cidr: 192.0.2.0/24}
-  condition: selection
+  condition: not selection
 "#;
 
 #[test]
-fn filters_apply_as_and_not_to_the_rules_they_name_or_cover() {
+fn filters_add_their_condition_to_the_rules_they_name_or_cover() {
     let set = compiled(FILTERS);
     let login = |user: &str, ip: &str| {
         json!({"eventName": "ConsoleLogin", "userIdentity": {"userName": user},
@@ -448,5 +448,27 @@ fn one_scratch_serves_many_events_and_rule_sets() {
         out.clear();
         second.evaluate_with(&mut scratch, SourceType::CloudTrail, &miss, &mut out);
         assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn a_compiled_set_is_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<CompiledRuleSet>();
+    let set = std::sync::Arc::new(compiled(CLOUDTRAIL));
+    let event = json!({"eventSource": "iam.amazonaws.com", "eventName": "CreateUser"});
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let set = std::sync::Arc::clone(&set);
+            let event = event.clone();
+            std::thread::spawn(move || {
+                let mut out = Vec::new();
+                set.evaluate(SourceType::CloudTrail, &event, &mut out);
+                out.len()
+            })
+        })
+        .collect();
+    for worker in workers {
+        assert_eq!(worker.join().unwrap(), 1);
     }
 }

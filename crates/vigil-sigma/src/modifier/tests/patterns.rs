@@ -32,10 +32,10 @@ fn or_list_is_one_group_lowercased() {
 
 #[test]
 fn gathered_substrings_are_reported_too() {
-    let (_, groups) = patterns("f|contains", strs(&["A", "B", "C"])).unwrap();
+    let (_, groups) = patterns("f|contains", strs(&["A", "B", "C", "D", "e*"])).unwrap();
     let mut texts: Vec<&str> = groups[0].iter().map(|p| p.text.as_str()).collect();
     texts.sort_unstable();
-    assert_eq!(texts, ["a", "b", "c"]);
+    assert_eq!(texts, ["a", "b", "c", "d", "e"]);
 }
 
 #[test]
