@@ -15,6 +15,8 @@
 //! What it must not know: file systems, clocks or wire formats. Rules are matched by
 //! `vigil-sigma` on events `vigil-formats` normalized; this crate only chooses and combines.
 
+pub mod alert;
+pub mod hunt;
 mod pack;
 
 pub use pack::{ibm_rule_pack, load_ibm_rule_pack, IBM_RULE_PACK_PREFIX};

@@ -12,10 +12,13 @@ absent field or JSON null, `exists`, `fieldref`, `gt`/`lt`… Per rule:
 * `positive`: up to three events satisfying the condition (random choices at each `or` /
   `1 of`, the searches under a `not` left out), each followed by
   `case_flip` (every string value with its case swapped) and
-  `near_miss` (one value perturbed by one character, or a number by one);
+  `near_miss` (one value perturbed: a character replaced, or one added at either end; a
+  number changed by one; a boolean flipped);
 * `with_negated`: the searches under `not` satisfied as well (usually a non-match);
 * `search:NAME`: each search identifier on its own, one event per alternative of a list of maps
-  (at most four).
+  (at most four);
+* `mixed:OTHER`: after all rules, `--mixed` (0.1) per positive event: a positive event of one
+  rule merged with one of another rule (`OTHER`), so that several rules meet on one event.
 
 Dotted field names are written as nested objects or as literal dotted keys, at random.
 
@@ -408,6 +411,9 @@ def near_miss(event: dict, rng: random.Random) -> dict | None:
         changed = value + 1
     elif value == "":
         changed = "x"
+    elif rng.random() < 0.5:
+        # One character more at either end: tests anchoring (exact vs startswith/endswith).
+        changed = value + "q" if rng.random() < 0.5 else "q" + value
     else:
         position = rng.randrange(len(value))
         original = value[position]
@@ -505,32 +511,53 @@ def rule_events(rule, rng: random.Random) -> list[tuple[str, dict]]:
     return unique
 
 
+def merge(first: dict, second: dict) -> dict:
+    """`first` with the keys of `second` it lacks (nested objects merged the same way)."""
+    merged = json.loads(json.dumps(first))
+    for key, value in second.items():
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = merge(merged[key], value)
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--mixed", type=float, default=0.1, help="mixed events per positive")
     parser.add_argument("--events", required=True, help="NDJSON output: the events")
     parser.add_argument("--manifest", required=True, help="NDJSON output: rule and kind of each event")
     parser.add_argument("rules", nargs="+", help="Sigma rule files or directories")
     arguments = parser.parse_args()
 
-    count = 0
+    produced: list[tuple[str, str, dict]] = []
     skipped = 0
+    for loaded in load_rules(arguments.rules):
+        if loaded.error or loaded.rule is None:
+            continue
+        digest = hashlib.sha256(f"{arguments.seed}:{loaded.rule_id}".encode()).digest()
+        rng = random.Random(int.from_bytes(digest[:8], "little"))
+        events = rule_events(loaded.rule, rng)
+        if not events:
+            skipped += 1
+        produced.extend((loaded.rule_id, kind, event) for kind, event in events)
+
+    # Mixed events: two rules' positive events in one, so that several rules match (or
+    # exclude each other) on the same event.
+    rng = random.Random(arguments.seed)
+    positives = [(rule_id, event) for rule_id, kind, event in produced if kind == "positive"]
+    for _ in range(int(len(positives) * arguments.mixed)):
+        (first_rule, first), (second_rule, second) = rng.sample(positives, 2)
+        produced.append((first_rule, f"mixed:{second_rule}", merge(first, second)))
+
     with open(arguments.events, "w", encoding="utf-8") as events, open(
         arguments.manifest, "w", encoding="utf-8"
     ) as manifest:
-        for loaded in load_rules(arguments.rules):
-            if loaded.error or loaded.rule is None:
-                continue
-            digest = hashlib.sha256(f"{arguments.seed}:{loaded.rule_id}".encode()).digest()
-            rng = random.Random(int.from_bytes(digest[:8], "little"))
-            produced = rule_events(loaded.rule, rng)
-            if not produced:
-                skipped += 1
-            for kind, event in produced:
-                write_json_line(events, event)
-                write_json_line(manifest, {"event": count, "rule": loaded.rule_id, "kind": kind})
-                count += 1
-    print(f"generate: {count} events, {skipped} convertible rules without events", file=sys.stderr)
+        for index, (rule_id, kind, event) in enumerate(produced):
+            write_json_line(events, event)
+            write_json_line(manifest, {"event": index, "rule": rule_id, "kind": kind})
+    print(f"generate: {len(produced)} events, {skipped} convertible rules without events", file=sys.stderr)
 
 
 if __name__ == "__main__":

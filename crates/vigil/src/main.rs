@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Decode and normalize log files to OCSF events.
     Parse(cmd::parse::ParseArgs),
+    /// Hunt through log files with Sigma rules (the IBM Cloud pack built in): alerts out.
+    Hunt(cmd::hunt::HuntArgs),
     /// Generate demo telemetry, parse it and print the summary.
     Demo(cmd::demo::DemoArgs),
     /// Generate synthetic telemetry files (for benchmarks and demos).
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => cmd::parse::run(args),
+        Command::Hunt(args) => cmd::hunt::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Rules(args) => cmd::rules::run(args),

@@ -295,3 +295,100 @@ mod tests {
         assert_eq!(FieldValue::Null.with_text(str::to_owned), None);
     }
 }
+
+#[cfg(test)]
+mod tmp_stats {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use serde_json::Value;
+    use vigil_model::SourceType;
+
+    use crate::doc::{Document, FieldValue};
+    use crate::engine::{RuleSet, Scratch};
+
+    struct Counting<'a>(&'a Value, RefCell<BTreeMap<String, (usize, usize)>>);
+    impl Document for Counting<'_> {
+        fn field(&self, path: &str, each: &mut dyn FnMut(FieldValue<'_>)) -> bool {
+            let found = self.0.field(path, each);
+            let mut m = self.1.borrow_mut();
+            let e = m.entry(path.to_owned()).or_default();
+            e.0 += 1;
+            if found {
+                e.1 += 1;
+            }
+            found
+        }
+        fn keywords(&self, each: &mut dyn FnMut(&str) -> bool) {
+            self.0.keywords(each)
+        }
+    }
+
+    fn yaml_files(directory: &Path, files: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(directory).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn stats() {
+        let mut files = Vec::new();
+        yaml_files(
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/sigma/rules/cloud/aws/cloudtrail"
+            )),
+            &mut files,
+        );
+        files.sort();
+        let mut set = RuleSet::with_shipped_pipelines().unwrap();
+        for f in files {
+            let text = std::fs::read_to_string(f).unwrap();
+            set.add_documents(crate::load::load_str(&text, "").into_iter().flatten());
+        }
+        let (compiled, _) = set.build();
+        let lines = vigil_sim::Generator::new(1).cloudtrail(2000);
+        let events: Vec<Value> = lines
+            .split(|&b| b == b'\n')
+            .filter_map(|l| serde_json::from_slice(l).ok())
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&events[0]).unwrap());
+        println!("{}", serde_json::to_string_pretty(&events[7]).unwrap());
+        let counting = Counting(&Value::Null, RefCell::new(BTreeMap::new()));
+        let mut scratch = Scratch::new();
+        let mut out = Vec::new();
+        let mut matches = 0;
+        let mut keys = 0;
+        for e in &events {
+            keys += e.as_object().map_or(0, |m| m.len());
+            let c = Counting(
+                e,
+                RefCell::new(std::mem::take(&mut *counting.1.borrow_mut())),
+            );
+            out.clear();
+            compiled.evaluate_with(&mut scratch, SourceType::CloudTrail, &c, &mut out);
+            matches += out.len();
+            *counting.1.borrow_mut() = c.1.into_inner();
+        }
+        println!(
+            "events {} matches {matches} avg top keys {}",
+            events.len(),
+            keys as f64 / events.len() as f64
+        );
+        let mut total = 0;
+        for (k, (n, f)) in counting.1.borrow().iter() {
+            total += n;
+            println!(
+                "{k}: {:.3} per event, found {:.3}",
+                *n as f64 / events.len() as f64,
+                *f as f64 / events.len() as f64
+            );
+        }
+        println!("total {:.3} per event", total as f64 / events.len() as f64);
+    }
+}

@@ -8,6 +8,7 @@
 
 pub mod demo;
 pub mod generate;
+pub mod hunt;
 pub mod parse;
 pub mod rules;
 mod summary;

@@ -31,6 +31,23 @@ impl Summary {
         }
     }
 
+    /// Adds another summary's counts (from a worker thread).
+    pub fn merge(&mut self, other: Summary) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        for (source, counts) in other.by_source {
+            let total = self.by_source.entry(source).or_default();
+            total.records += counts.records;
+            total.events += counts.events;
+            total.rejected += counts.rejected;
+        }
+        for (reason, (count, first)) in other.reasons {
+            let entry = self.reasons.entry(reason).or_insert((0, first));
+            entry.0 += count;
+        }
+        self.errors.extend(other.errors);
+    }
+
     /// Notes rejections for the reasons table.
     pub fn note_rejections(&mut self, rejections: &[Rejection]) {
         for r in rejections {
@@ -68,7 +85,7 @@ impl Summary {
         let secs = elapsed.as_secs_f64();
         writeln!(
             w,
-            "vigil parse: {} files, {} read, {records} records, {events} events, {} rejected in {secs:.2}s ({:.1} MB/s, {:.0} events/s)",
+            "vigil: {} files, {} read, {records} records, {events} events, {} rejected in {secs:.2}s ({:.1} MB/s, {:.0} events/s)",
             self.files,
             human_bytes(self.bytes),
             self.rejected(),
