@@ -86,21 +86,10 @@ impl<'a> AlertBuilder<'a> {
         let event_id = self.next_event_id;
         self.next_event_id += 1;
         let doc = EventDocument::new(event);
-        let mut entities = Entities::default();
-        entities.add_event(event);
-        for rule_match in &matched.matches {
-            let Some(info) = self.rules.rule(rule_match.rule_index) else {
-                continue;
-            };
-            let rule = RuleRef::of(&info.meta);
-            if !self.correlations.suppresses_base_alerts(rule) {
-                out.push(Alert::from_match(&info.meta, event, rule_match));
-            }
-            for fired in self.correlations.observe(rule, event.time, event_id, &doc) {
-                out.push(self.correlation_alert(&fired));
-            }
-        }
+        // Kept before correlations run, so an alert fired by this very event cites it.
         if !self.rules.correlations().is_empty() {
+            let mut entities = Entities::default();
+            entities.add_event(event);
             let evidence = AlertEvidence {
                 time: event.time,
                 source_type: event.source_type,
@@ -119,6 +108,18 @@ impl<'a> AlertBuilder<'a> {
                 if let Some(old) = self.order.pop_front() {
                     self.evidence.remove(&old);
                 }
+            }
+        }
+        for rule_match in &matched.matches {
+            let Some(info) = self.rules.rule(rule_match.rule_index) else {
+                continue;
+            };
+            let rule = RuleRef::of(&info.meta);
+            if !self.correlations.suppresses_base_alerts(rule) {
+                out.push(Alert::from_match(&info.meta, event, rule_match));
+            }
+            for fired in self.correlations.observe(rule, event.time, event_id, &doc) {
+                out.push(self.correlation_alert(&fired));
             }
         }
     }

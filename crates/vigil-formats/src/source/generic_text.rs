@@ -159,7 +159,27 @@ pub fn normalize_syslog(record: &Record, ctx: &Context, out: &mut Output) {
         out.reject(SOURCE, record, "empty_record", "the record is empty");
         return;
     }
+    if let Some(at) = text.find(|c: char| c.is_control() && c != '\t') {
+        out.reject(
+            SOURCE,
+            record,
+            "binary_data",
+            format!("control character at byte {at}: not a text log line"),
+        );
+        return;
+    }
     let header = syslog::parse(&text, ctx.reference_time_ms);
+    // A line with neither `<PRI>` nor a header timestamp is not syslog: rejecting it (rather
+    // than keeping it as a message) is what keeps stray text files from becoming events.
+    if header.pri.is_none() && header.timestamp_text.is_none() {
+        out.reject(
+            SOURCE,
+            record,
+            "not_syslog",
+            "no syslog header: neither `<PRI>` nor a timestamp at the start of the line",
+        );
+        return;
+    }
     let mut event = Event::new(ClassUid::Base, ActivityId::UNKNOWN, SOURCE);
     match header.timestamp_text.zip(header.timestamp_ms) {
         Some((original, ms)) => {

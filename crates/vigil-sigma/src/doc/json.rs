@@ -1,9 +1,11 @@
 //! [`Document`] for raw JSON (`serde_json::Value`).
 //!
 //! Lookups borrow from the value and never allocate: path segments are `&str` slices of the
-//! path and object keys are looked up with `Map::get(&str)`.
+//! path; a path without a dot is one `Map::get(&str)`, a dotted path one pass over the keys
+//! of each object it goes through (see [`lookup_in_object`]).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Number, Value};
 
@@ -46,7 +48,88 @@ fn lookup(value: &Value, path: &str, each: &mut dyn FnMut(FieldValue<'_>), depth
 
 /// The literal key first, then every split at a dot, longest key first; the first split
 /// that exists wins, so a literal dotted key shadows a nested path.
+///
+/// Every key that can take part (the literal path, or a head `path[..dot]`) is a prefix of
+/// `path` that ends where `path` ends or at one of its dots. A path without a dot has only
+/// the literal key: one `get`. For a dotted path, one pass over the map's keys in their
+/// sorted order (the order of serde_json's `BTreeMap`) finds all of them, cheaply: a key
+/// whose first byte differs from the path's is skipped on that byte alone, and the pass
+/// stops at the first key whose first byte sorts after it. Prefixes of a string sort in
+/// order of length, so the candidates are then tried from the last found back.
 fn lookup_in_object(
+    map: &Map<String, Value>,
+    path: &str,
+    each: &mut dyn FnMut(FieldValue<'_>),
+    depth: usize,
+) -> bool {
+    let bytes = path.as_bytes();
+    let Some(&first) = bytes.first().filter(|_| bytes.contains(&b'.')) else {
+        return match map.get(path) {
+            Some(value) => {
+                emit(value, each, depth);
+                true
+            }
+            None => false,
+        };
+    };
+    if !keys_sorted() {
+        return lookup_by_splits(map, path, each, depth);
+    }
+    // The candidates found, by key length, shortest first.
+    let mut found: [(usize, Option<&Value>); MAX_CANDIDATES] = [(0, None); MAX_CANDIDATES];
+    let mut count = 0;
+    for (key, value) in map {
+        let key = key.as_bytes();
+        if let Some(&byte) = key.first() {
+            if byte < first {
+                continue;
+            }
+            if byte > first {
+                break;
+            }
+        }
+        // The key is empty or starts like the path.
+        let boundary = match bytes.get(key.len()) {
+            None => key.len() == bytes.len(),
+            Some(&next) => next == b'.',
+        };
+        if !boundary || !bytes.starts_with(key) {
+            continue;
+        }
+        let Some(slot) = found.get_mut(count) else {
+            // More candidate keys than the array holds (absurd data): the simple way.
+            return lookup_by_splits(map, path, each, depth);
+        };
+        *slot = (key.len(), Some(value));
+        count += 1;
+    }
+    for &(len, value) in found.iter().take(count).rev() {
+        let Some(value) = value else {
+            continue;
+        };
+        if len == path.len() {
+            emit(value, each, depth);
+            return true;
+        }
+        // `path[len]` is a dot, so `len + 1` is a character boundary.
+        let Some(rest) = path.get(len + 1..) else {
+            continue;
+        };
+        if lookup(value, rest, each, depth + 1) {
+            return true;
+        }
+    }
+    false
+}
+
+/// How many candidate keys [`lookup_in_object`] collects in one object before it falls back
+/// to [`lookup_by_splits`]: a path with more dots than this, each a key, is pathological.
+const MAX_CANDIDATES: usize = 8;
+
+/// [`lookup_in_object`] by `get`s: the literal key, then each head, longest first. Used when
+/// the map does not iterate in key order (serde_json's `preserve_order` feature, enabled by
+/// any crate of the build, makes it an `IndexMap`, where `get` is a hash lookup anyway).
+fn lookup_by_splits(
     map: &Map<String, Value>,
     path: &str,
     each: &mut dyn FnMut(FieldValue<'_>),
@@ -67,6 +150,18 @@ fn lookup_in_object(
         end = dot;
     }
     false
+}
+
+/// Whether serde_json's `Map` iterates in sorted key order (a `BTreeMap`: the default), which
+/// [`lookup_in_object`] relies on to stop its pass early. Decided once, by trying.
+fn keys_sorted() -> bool {
+    static SORTED: OnceLock<bool> = OnceLock::new();
+    *SORTED.get_or_init(|| {
+        let mut map = Map::new();
+        map.insert("b".to_owned(), Value::Null);
+        map.insert("a".to_owned(), Value::Null);
+        map.keys().next().is_some_and(|key| key == "a")
+    })
 }
 
 /// Emits a field's value: scalars as they are, arrays element by element (flattened),
@@ -122,6 +217,7 @@ fn visit_strings(value: &Value, each: &mut dyn FnMut(&str) -> bool, depth: usize
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use serde_json::json;
 
     use super::*;
@@ -294,101 +390,201 @@ mod tests {
         );
         assert_eq!(FieldValue::Null.with_text(str::to_owned), None);
     }
-}
 
-#[cfg(test)]
-mod tmp_stats {
-    use std::cell::RefCell;
-    use std::collections::BTreeMap;
-    use std::path::{Path, PathBuf};
-
-    use serde_json::Value;
-    use vigil_model::SourceType;
-
-    use crate::doc::{Document, FieldValue};
-    use crate::engine::{RuleSet, Scratch};
-
-    struct Counting<'a>(&'a Value, RefCell<BTreeMap<String, (usize, usize)>>);
-    impl Document for Counting<'_> {
-        fn field(&self, path: &str, each: &mut dyn FnMut(FieldValue<'_>)) -> bool {
-            let found = self.0.field(path, each);
-            let mut m = self.1.borrow_mut();
-            let e = m.entry(path.to_owned()).or_default();
-            e.0 += 1;
-            if found {
-                e.1 += 1;
-            }
-            found
+    /// The lookup as first written (the literal key, then one `get` per split), kept as the
+    /// oracle the faster one must agree with.
+    fn reference(
+        value: &Value,
+        path: &str,
+        each: &mut dyn FnMut(FieldValue<'_>),
+        depth: usize,
+    ) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
         }
-        fn keywords(&self, each: &mut dyn FnMut(&str) -> bool) {
-            self.0.keywords(each)
+        match value {
+            Value::Object(map) => {
+                if let Some(value) = map.get(path) {
+                    emit(value, each, depth);
+                    return true;
+                }
+                let mut end = path.len();
+                while let Some(dot) = path[..end].rfind('.') {
+                    let (head, rest) = (&path[..dot], &path[dot + 1..]);
+                    if let Some(inner) = map.get(head) {
+                        if reference(inner, rest, each, depth + 1) {
+                            return true;
+                        }
+                    }
+                    end = dot;
+                }
+                false
+            }
+            Value::Array(items) => {
+                let mut found = false;
+                for item in items {
+                    if reference(item, path, each, depth + 1) {
+                        found = true;
+                    }
+                }
+                found
+            }
+            _ => false,
         }
     }
 
-    fn yaml_files(directory: &Path, files: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(directory).unwrap().flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "yml") {
-                files.push(path);
-            }
+    fn check_reference(doc: &Value, path: &str) -> (bool, Vec<FieldValue<'static>>) {
+        let mut values = Vec::new();
+        let exists = reference(doc, path, &mut |value| values.push(owned(value)), 0);
+        (exists, values)
+    }
+
+    fn owned(value: FieldValue<'_>) -> FieldValue<'static> {
+        match value {
+            FieldValue::Str(text) => FieldValue::Str(Cow::Owned(text.into_owned())),
+            FieldValue::Int(int) => FieldValue::Int(int),
+            FieldValue::Float(float) => FieldValue::Float(float),
+            FieldValue::Bool(flag) => FieldValue::Bool(flag),
+            FieldValue::Null => FieldValue::Null,
         }
     }
 
     #[test]
-    #[ignore]
-    fn stats() {
-        let mut files = Vec::new();
-        yaml_files(
-            Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/sigma/rules/cloud/aws/cloudtrail"
-            )),
-            &mut files,
-        );
-        files.sort();
-        let mut set = RuleSet::with_shipped_pipelines().unwrap();
-        for f in files {
-            let text = std::fs::read_to_string(f).unwrap();
-            set.add_documents(crate::load::load_str(&text, "").into_iter().flatten());
+    fn every_candidate_key_is_found_in_one_pass() {
+        // Keys around the candidates in sort order: `a-` sorts before `a.`, `a/` after it,
+        // `a.b.c.x` between `a.b.c` and the end of the `a` keys.
+        let doc = json!({
+            "": {"a": "empty head"},
+            "a-": 0, "a": {"b.c": "a → b.c", "b": {"c": "a → b → c"}}, "a.": {"b": 9},
+            "a.b": {"x": 1}, "a.b.c.x": 2, "a/": 3, "b": 4
+        });
+        assert_eq!(check(&doc, "a.b.c"), (true, vec![s("a → b.c")]));
+        assert_eq!(check(&doc, ".a"), (true, vec![s("empty head")]));
+        assert_eq!(check(&doc, "a.b.x"), (true, vec![FieldValue::Int(1)]));
+        assert_eq!(check(&doc, "a..b"), (true, vec![FieldValue::Int(9)]));
+        assert_eq!(check(&doc, "a.b.c.x"), (true, vec![FieldValue::Int(2)]));
+        assert_eq!(check(&doc, "a/.b"), (false, vec![]));
+        // More dotted prefixes present than the pass collects: the fallback finds them too.
+        let mut map = Map::new();
+        let path = "k.k.k.k.k.k.k.k.k.k.k.k";
+        for (dot, _) in path.match_indices('.') {
+            map.insert(path[..dot].to_owned(), json!({"x": dot}));
         }
-        let (compiled, _) = set.build();
-        let lines = vigil_sim::Generator::new(1).cloudtrail(2000);
+        map.insert(
+            "k.k.k.k.k.k.k.k.k.k.k".to_owned(),
+            json!({"k": "deepest head"}),
+        );
+        let doc = Value::Object(map);
+        assert_eq!(check(&doc, path), (true, vec![s("deepest head")]));
+        assert_eq!(check(&doc, "k.k.x"), (true, vec![FieldValue::Int(3)]));
+        assert_eq!(check(&doc, path), check_reference(&doc, path));
+    }
+
+    #[test]
+    fn serde_json_maps_iterate_in_key_order_here() {
+        // Not required for correctness (unsorted maps take `lookup_by_splits`), but the fast
+        // pass is only taken when this holds: a change of serde_json's features shows here.
+        assert!(keys_sorted());
+    }
+
+    /// Keys built from a few segments, so that literal dotted keys, nested objects and
+    /// their mixes collide on the same paths.
+    fn key() -> impl Strategy<Value = String> {
+        let segment = prop_oneof![
+            Just(""),
+            Just("a"),
+            Just("b"),
+            Just("ab"),
+            Just("a-"),
+            Just("é")
+        ];
+        proptest::collection::vec(segment, 1..4).prop_map(|parts| parts.join("."))
+    }
+
+    fn doc() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            "[a-c]{0,2}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(key(), inner, 0..6)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn lookup_agrees_with_the_reference(doc in doc(), paths in proptest::collection::vec(key(), 1..6)) {
+            for path in &paths {
+                prop_assert_eq!(check(&doc, path), check_reference(&doc, path), "path {:?}", path);
+            }
+        }
+    }
+
+    /// Field lookups on CloudTrail events, as the `cloudtrail_57` bench does them (the same
+    /// paths, about as often), against the reference:
+    /// `cargo test --release -p vigil-sigma --lib doc::json::tests::lookup_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a test: run it in release"]
+    fn lookup_speed() {
+        let lines = vigil_sim::Generator::new(1).cloudtrail(20_000);
         let events: Vec<Value> = lines
             .split(|&b| b == b'\n')
-            .filter_map(|l| serde_json::from_slice(l).ok())
+            .filter_map(|line| serde_json::from_slice(line).ok())
             .collect();
-        println!("{}", serde_json::to_string_pretty(&events[0]).unwrap());
-        println!("{}", serde_json::to_string_pretty(&events[7]).unwrap());
-        let counting = Counting(&Value::Null, RefCell::new(BTreeMap::new()));
-        let mut scratch = Scratch::new();
-        let mut out = Vec::new();
-        let mut matches = 0;
-        let mut keys = 0;
-        for e in &events {
-            keys += e.as_object().map_or(0, |m| m.len());
-            let c = Counting(
-                e,
-                RefCell::new(std::mem::take(&mut *counting.1.borrow_mut())),
-            );
-            out.clear();
-            compiled.evaluate_with(&mut scratch, SourceType::CloudTrail, &c, &mut out);
-            matches += out.len();
-            *counting.1.borrow_mut() = c.1.into_inner();
+        let paths = [
+            "eventName",
+            "eventSource",
+            "userAgent",
+            "userIdentity.type",
+            "userIdentity.arn",
+            "userIdentity.sessionContext.sessionIssuer.type",
+            "errorMessage",
+            "additionalEventData.MFAUsed",
+            "responseElements.ConsoleLogin",
+            "requestParameters.containerDefinitions.command",
+        ];
+        for event in &events {
+            for path in paths {
+                assert_eq!(check(event, path), check_reference(event, path));
+            }
         }
-        println!(
-            "events {} matches {matches} avg top keys {}",
-            events.len(),
-            keys as f64 / events.len() as f64
-        );
-        let mut total = 0;
-        for (k, (n, f)) in counting.1.borrow().iter() {
-            total += n;
-            println!(
-                "{k}: {:.3} per event, found {:.3}",
-                *n as f64 / events.len() as f64,
-                *f as f64 / events.len() as f64
-            );
+        type Lookup = fn(&Value, &str, &mut dyn FnMut(FieldValue<'_>), usize) -> bool;
+        let contenders: [(&str, Lookup); 2] = [("reference", reference), ("lookup", lookup)];
+        for round in 0..3 {
+            for (name, run) in contenders {
+                let started = std::time::Instant::now();
+                let mut values = 0usize;
+                for event in &events {
+                    for path in paths {
+                        std::hint::black_box(run(event, path, &mut |_| values += 1, 0));
+                    }
+                }
+                let spent = started.elapsed();
+                println!(
+                    "round {round} {name:>9}: {:.1} ns per lookup ({values} values)",
+                    spent.as_nanos() as f64 / (events.len() * paths.len()) as f64
+                );
+                for path in paths {
+                    let started = std::time::Instant::now();
+                    for event in &events {
+                        std::hint::black_box(run(event, path, &mut |_| (), 0));
+                    }
+                    if round == 2 {
+                        println!(
+                            "    {path}: {:.1} ns",
+                            started.elapsed().as_nanos() as f64 / events.len() as f64
+                        );
+                    }
+                }
+            }
         }
-        println!("total {:.3} per event", total as f64 / events.len() as f64);
     }
 }

@@ -59,13 +59,19 @@ fn syslog_rfc5424_line_with_structured_data() {
 }
 
 #[test]
-fn syslog_without_header_takes_the_reference_time() {
-    let event = normalize_one(normalize_syslog, "plain text with no header");
+fn text_without_a_syslog_header_or_with_control_bytes_is_rejected() {
+    let out = run(normalize_syslog, "plain text with no header");
+    assert!(out.events.is_empty());
+    assert_eq!(out.rejections[0].reason, "not_syslog");
+    let out = run(
+        normalize_syslog,
+        &b"<13>Mar  9 08:15:02 host \x00\x01 junk"[..],
+    );
+    assert_eq!(out.rejections[0].reason, "binary_data");
+    // A PRI without a timestamp is syslog: it takes the reference time.
+    let event = normalize_one(normalize_syslog, "<13>message with no timestamp");
     assert_eq!(event.time, REFERENCE_MS);
-    assert_eq!(event.severity_id, SeverityId::Unknown);
-    assert_eq!(event.message.as_deref(), Some("plain text with no header"));
     assert_eq!(event.metadata.product.name, "syslog");
-    assert!(event.device.is_none());
     // Header only: the whole line is the message.
     let header_only = normalize_one(normalize_syslog, "<13>Mar  9 08:15:02 host");
     assert_eq!(
@@ -238,7 +244,7 @@ fn leef_rejections() {
 // --- every real text sample -----------------------------------------------------------------
 
 #[test]
-fn every_real_text_line_is_a_syslog_event() {
+fn every_real_text_line_with_a_header_is_a_syslog_event() {
     for file in [
         "panos/graylog-paloalto-syslog.log",
         "panos/elastic-panw-panos-traffic-subset.log",
@@ -259,6 +265,15 @@ fn every_real_text_line_is_a_syslog_event() {
         };
         for line in lines {
             let out = run(normalize_syslog, line.clone());
+            let text = String::from_utf8_lossy(&line);
+            let header = crate::decode::syslog::parse(&text, 0);
+            if header.pri.is_none() && header.timestamp_text.is_none() {
+                // Bare PAN-OS CSV or CEF without a syslog header: not syslog (its vendor's
+                // normalizer reads it; this one says why it will not).
+                assert_eq!(out.rejections.len(), 1, "{file}: {text}");
+                assert_eq!(out.rejections[0].reason, "not_syslog");
+                continue;
+            }
             assert!(out.rejections.is_empty(), "{file}: {:?}", out.rejections);
             let event = &out.events[0];
             assert!(
@@ -266,7 +281,6 @@ fn every_real_text_line_is_a_syslog_event() {
                 "{file}"
             );
             // Lines with a PRI have a severity of their own.
-            let text = String::from_utf8_lossy(&line);
             if text.starts_with('<') {
                 assert_ne!(event.severity_id, SeverityId::Unknown, "{file}: {text}");
             }
