@@ -511,3 +511,20 @@ fn hunt_with_a_bad_time_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// The built-in pack written out loads back with `rules check`, every rule compiling.
+#[test]
+fn rules_export_writes_the_pack_and_it_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vigil(&["rules", "export", dir.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = vigil(&["rules", "check", "--quiet", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(", 0 rejected"), "{stdout}");
+}

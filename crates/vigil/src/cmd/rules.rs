@@ -28,6 +28,16 @@ pub enum RulesCommand {
     /// Load every Sigma document (rules, correlations, filters) under the paths, compile them
     /// with Vigil's pipelines, and report each one that cannot be used and why.
     Check(CheckArgs),
+    /// Write the built-in IBM Cloud rule pack to a directory, as Sigma YAML files.
+    Export(ExportArgs),
+}
+
+/// Arguments of `vigil rules export`.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// Directory to write to (created if missing; files of the same name are overwritten).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 /// Arguments of `vigil rules check`.
@@ -63,7 +73,28 @@ fn parse_placeholder(text: &str) -> Result<(String, Vec<String>), String> {
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         RulesCommand::Check(args) => check(args),
+        RulesCommand::Export(args) => export(args),
     }
+}
+
+fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let mut written = 0usize;
+    for (name, text) in vigil_detect::ibm_rule_pack() {
+        let path = args.dir.join(vigil_detect::IBM_RULE_PACK_PREFIX).join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        }
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        written += 1;
+    }
+    eprintln!(
+        "vigil rules export: {written} rule files written under `{}`",
+        args.dir.join(vigil_detect::IBM_RULE_PACK_PREFIX).display()
+    );
+    Ok(ExitCode::from(EXIT_OK))
 }
 
 /// One rejected document, for the report.
