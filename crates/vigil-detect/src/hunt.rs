@@ -16,8 +16,9 @@ use vigil_sigma::correlation::{
     CorrelationAlert, CorrelationEngine, CorrelationError, CorrelationOptions, CorrelationStats,
     RuleRef,
 };
-use vigil_sigma::doc::EventDocument;
+use vigil_sigma::doc::{Document, EventDocument, FieldValue};
 use vigil_sigma::engine::{CompiledRuleSet, RuleMatch, Scratch};
+use vigil_sigma::pipeline::{self, Pipeline};
 
 use crate::alert::{
     correlation_type_name, Alert, AlertCorrelation, AlertEvidence, AlertRule, Entities,
@@ -118,7 +119,18 @@ impl<'a> AlertBuilder<'a> {
             if !self.correlations.suppresses_base_alerts(rule) {
                 out.push(Alert::from_match(&info.meta, event, rule_match));
             }
-            for fired in self.correlations.observe(rule, event.time, event_id, &doc) {
+            // Correlations name fields as the rule does (`src_ip` of the firewall taxonomy):
+            // read them through the same pipeline mapping the rule's detection went through.
+            let plan = pipeline::plan(&info.logsource, event.source_type, self.rules.pipelines());
+            let mapped = MappedDocument {
+                inner: &doc,
+                plan: &plan,
+                pipelines: self.rules.pipelines(),
+            };
+            for fired in self
+                .correlations
+                .observe(rule, event.time, event_id, &mapped)
+            {
                 out.push(self.correlation_alert(&fired));
             }
         }
@@ -168,6 +180,29 @@ impl<'a> AlertBuilder<'a> {
             entities,
             evidence,
         }
+    }
+}
+
+/// A document whose field names are translated by a rule's pipeline plan before lookup (the
+/// first mapped name that exists answers).
+struct MappedDocument<'a> {
+    inner: &'a dyn Document,
+    plan: &'a [(usize, usize)],
+    pipelines: &'a [Pipeline],
+}
+
+impl Document for MappedDocument<'_> {
+    fn field(&self, path: &str, each: &mut dyn FnMut(FieldValue<'_>)) -> bool {
+        if self.plan.is_empty() {
+            return self.inner.field(path, each);
+        }
+        pipeline::map_field(path, self.plan, self.pipelines)
+            .iter()
+            .any(|name| self.inner.field(name, each))
+    }
+
+    fn keywords(&self, each: &mut dyn FnMut(&str) -> bool) {
+        self.inner.keywords(each);
     }
 }
 

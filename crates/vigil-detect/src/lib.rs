@@ -16,7 +16,9 @@
 //! `vigil-sigma` on events `vigil-formats` normalized; this crate only chooses and combines.
 
 pub mod alert;
+pub mod analytics;
 pub mod hunt;
+pub mod intel;
 mod pack;
 
 pub use pack::{ibm_rule_pack, load_ibm_rule_pack, IBM_RULE_PACK_PREFIX};

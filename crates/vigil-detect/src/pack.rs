@@ -20,7 +20,7 @@ macro_rules! rule_files {
 
 /// Every rule file of the pack: path relative to `rules/ibm/`, then the YAML text.
 const IBM_RULE_FILES: &[(&str, &str)] = rule_files![
-    // @generated-list-start
+    // Sorted; `embedded_list_matches_the_rules_directory` checks it against `rules/ibm/`.
     "activity_tracker/access_denied_burst.yml",
     "activity_tracker/access_group_dynamic_rule_created.yml",
     "activity_tracker/account_mfa_disabled.yml",
@@ -96,6 +96,22 @@ const IBM_RULE_FILES: &[(&str, &str)] = rule_files![
     "firewall/panos_spyware_c2.yml",
     "firewall/panos_url_cryptocurrency.yml",
     "firewall/panos_url_malicious_category.yml",
+    "runtime/falco_container_escape.yml",
+    "runtime/falco_credential_search.yml",
+    "runtime/falco_crypto_miner.yml",
+    "runtime/falco_ingress_tool_transfer.yml",
+    "runtime/falco_logs_or_history_cleared.yml",
+    "runtime/falco_persistence.yml",
+    "runtime/falco_reverse_shell.yml",
+    "runtime/falco_sensitive_file_read.yml",
+    "runtime/falco_terminal_shell_in_container.yml",
+    "runtime/sysdig_container_escape.yml",
+    "runtime/sysdig_credential_access.yml",
+    "runtime/sysdig_crypto_miner.yml",
+    "runtime/sysdig_kubectl_exec.yml",
+    "runtime/sysdig_persistence_or_evasion.yml",
+    "runtime/sysdig_reverse_shell.yml",
+    "runtime/sysdig_terminal_shell_in_container.yml",
     "vpc_flow_logs/egress_volume.yml",
     "vpc_flow_logs/host_sweep.yml",
     "vpc_flow_logs/inbound_database_from_internet.yml",
@@ -105,12 +121,17 @@ const IBM_RULE_FILES: &[(&str, &str)] = rule_files![
     "vpc_flow_logs/mining_pool_ports.yml",
     "vpc_flow_logs/port_scan.yml",
     "vpc_flow_logs/tor_or_irc_ports.yml",
-    // @generated-list-end
 ];
 
 /// The IBM Cloud rule pack: `(file name, YAML text)` for every rule file, file names relative
 /// to the pack's root (`activity_tracker/iam_brute_force.yml`), sorted. A file may hold several
 /// Sigma documents (a correlation with the rules it counts).
+///
+/// ```
+/// let pack = vigil_detect::ibm_rule_pack();
+/// assert!(pack.len() >= 60);
+/// assert!(pack.iter().all(|(name, yaml)| name.ends_with(".yml") && yaml.contains("author: Vigil")));
+/// ```
 pub fn ibm_rule_pack() -> Vec<(&'static str, &'static str)> {
     IBM_RULE_FILES.to_vec()
 }

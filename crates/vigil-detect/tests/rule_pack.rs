@@ -31,7 +31,7 @@ use metadata::metadata_problems;
 
 const RULES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/ibm");
 
-/// One rule file of the pack with its documents and its test cases.
+/// One rule file of the pack and the documents it holds.
 struct PackFile {
     name: &'static str,
     documents: Vec<Document>,

@@ -7,7 +7,8 @@ parsed detection (not from Vigil's): values that satisfy each detection item —
 with their wildcards instantiated, `contains`/`startswith`/`endswith` wrapped in random text,
 an address inside a `cidr`, a string generated from simple `re` patterns (skipped when the
 generated text does not match), numbers as JSON numbers or numeric strings, `null` as an
-absent field or JSON null, `exists`, `fieldref`, `gt`/`lt`… Per rule:
+absent field or JSON null (and digit strings sometimes as JSON numbers), `exists`,
+`fieldref`, `gt`/`lt`… Per rule:
 
 * `positive`: up to three events satisfying the condition (random choices at each `or` /
   `1 of`, the searches under a `not` left out), each followed by
@@ -240,7 +241,12 @@ def resolve(constraints: list, rng: random.Random):
     others = [c for c in constraints if not isinstance(c, SigmaString)]
     if strings and not any(isinstance(c, (SigmaNull, SigmaExists)) for c in others):
         extra = [regex_value(c, rng) for c in others if isinstance(c, SigmaRegularExpression)]
-        return combine_strings(strings, extra, rng)
+        text = combine_strings(strings, extra, rng)
+        # Digits written as a string in the rule sometimes arrive as a JSON number.
+        canonical = text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0"))
+        if canonical and len(text) < 18 and rng.random() < 0.3:
+            return int(text)
+        return text
     regexes = [c for c in others if isinstance(c, SigmaRegularExpression)]
     if len(regexes) > 1 and len(regexes) == len(others):
         return " ".join(regex_value(c, rng) for c in regexes)

@@ -29,6 +29,10 @@
 //!   any non-integer value is TEXT, and SQLite then compares as text: `'9' > '10'` is true and
 //!   `'03001' = 3001` false. (Whether `"03001"` should equal `3001` is Vigil's decision to
 //!   confirm; the oracle's answer depends only on how the table was typed.)
+//! * **`cidr` over text** ([`Divergence::CidrAsPrefix`]): Vigil parses the event value as an
+//!   address and tests containment; the oracle expands the network into textual prefixes
+//!   (`10.%`), so `"10.0.195.198q"` is inside `10.0.0.0/8` for it and a non-canonical IPv6
+//!   text (`2001:0db8::1`) is not inside `2001:db8::/32`.
 //! * **Keyword search**: the oracle cannot convert keyword rules (value-only search); they are
 //!   not compared (counted as "oracle unsupported").
 //! * **Correlation groups with a null group-by value** (correlations only): Vigil groups
@@ -320,6 +324,9 @@ enum Divergence {
     /// The rule compares a field with a number, the oracle's column for it is TEXT and the
     /// event holds a number or numeric text there.
     NumberAsText,
+    /// The rule tests a field with `cidr` and the event's value there is not the canonical
+    /// text of an IP address.
+    CidrAsPrefix,
     /// None of the above: a bug on one side, to be investigated.
     Unexplained,
 }
@@ -339,9 +346,17 @@ fn leaves<'a>(value: &'a Value, prefix: &str, out: &mut Vec<(String, &'a Value)>
     }
 }
 
-/// The fields a rule reads, each with whether it is compared with a number (`gt`…`lte`, or
-/// a YAML number without modifiers).
-fn rule_fields(rule: &ast::Rule) -> Vec<(String, bool)> {
+/// A field a rule reads, and how.
+struct FieldUse {
+    field: String,
+    /// Compared with a number (`gt`…`lte`, or a YAML number without modifiers).
+    numeric: bool,
+    /// Tested with `cidr`.
+    cidr: bool,
+}
+
+/// The fields a rule reads.
+fn rule_fields(rule: &ast::Rule) -> Vec<FieldUse> {
     let mut fields = Vec::new();
     let items = rule
         .detection
@@ -359,11 +374,19 @@ fn rule_fields(rule: &ast::Rule) -> Vec<(String, bool)> {
             .any(|value| matches!(value, ast::Value::Int(_) | ast::Value::Float(_)));
         let numeric = ["gt", "gte", "lt", "lte"].iter().any(|m| has(m))
             || (item.modifiers.is_empty() && number_value);
-        fields.push((field.clone(), numeric));
+        fields.push(FieldUse {
+            field: field.clone(),
+            numeric,
+            cidr: has("cidr"),
+        });
         if has("fieldref") {
             for value in &item.values {
                 if let ast::Value::Str(other) = value {
-                    fields.push((other.clone(), false));
+                    fields.push(FieldUse {
+                        field: other.clone(),
+                        numeric: false,
+                        cidr: false,
+                    });
                 }
             }
         }
@@ -400,12 +423,24 @@ fn looks_numeric(value: &Value) -> bool {
     }
 }
 
+/// Whether `value` is a string that is not an IP address as Rust prints it (IPv6
+/// compressed, RFC 5952), ASCII case aside.
+fn not_canonical_address(value: &Value) -> bool {
+    let Value::String(text) = value else {
+        return false;
+    };
+    match text.parse::<std::net::IpAddr>() {
+        Ok(address) => !address.to_string().eq_ignore_ascii_case(text),
+        Err(_) => true,
+    }
+}
+
 fn classify(rule: &ast::Rule, event: &Value, text_columns: &HashSet<String>) -> Divergence {
     let mut flat = Vec::new();
     leaves(event, "", &mut flat);
     let fields = rule_fields(rule);
-    for (field, _) in &fields {
-        let field = field.to_ascii_lowercase();
+    for usage in &fields {
+        let field = usage.field.to_ascii_lowercase();
         let under_array = flat.iter().any(|(path, value)| {
             let path = path.to_ascii_lowercase();
             value.is_array() && (field == path || field.starts_with(&format!("{path}.")))
@@ -414,20 +449,26 @@ fn classify(rule: &ast::Rule, event: &Value, text_columns: &HashSet<String>) -> 
             return Divergence::ArrayField;
         }
     }
-    for (field, _) in &fields {
+    for usage in &fields {
         if flat
             .iter()
-            .any(|(path, _)| path.eq_ignore_ascii_case(field) && path != field)
+            .any(|(path, _)| path.eq_ignore_ascii_case(&usage.field) && *path != usage.field)
         {
             return Divergence::FieldNameCase;
         }
     }
-    for (field, numeric) in &fields {
-        let numeric_value = flat
+    for usage in &fields {
+        let mut values = flat
             .iter()
-            .any(|(path, value)| path.eq_ignore_ascii_case(field) && looks_numeric(value));
-        if *numeric && numeric_value && text_columns.contains(&field.to_ascii_lowercase()) {
+            .filter(|(path, _)| path.eq_ignore_ascii_case(&usage.field))
+            .map(|(_, value)| *value);
+        let numeric_value = values.clone().any(looks_numeric);
+        let text_column = text_columns.contains(&usage.field.to_ascii_lowercase());
+        if usage.numeric && numeric_value && text_column {
             return Divergence::NumberAsText;
+        }
+        if usage.cidr && values.any(not_canonical_address) {
+            return Divergence::CidrAsPrefix;
         }
     }
     Divergence::Unexplained
@@ -809,6 +850,36 @@ const EXPECTATIONS: &[Expectation] = &[
         oracle: false,
         vigil: true,
         class: Some(Divergence::ArrayField),
+    },
+    // `ip|cidr: [10.0.0.0/8, 2001:db8::/32]`: not an address (Vigil) vs the prefix `10.`...
+    Expectation {
+        rule: "0d1f0000-0000-4000-8000-000000000009",
+        event: 14,
+        oracle: true,
+        vigil: false,
+        class: Some(Divergence::CidrAsPrefix),
+    },
+    Expectation {
+        rule: "0d1f0000-0000-4000-8000-000000000009",
+        event: 15,
+        oracle: true,
+        vigil: true,
+        class: None,
+    },
+    // ... and an address inside (Vigil) written in a form the prefixes miss.
+    Expectation {
+        rule: "0d1f0000-0000-4000-8000-000000000009",
+        event: 16,
+        oracle: false,
+        vigil: true,
+        class: Some(Divergence::CidrAsPrefix),
+    },
+    Expectation {
+        rule: "0d1f0000-0000-4000-8000-000000000009",
+        event: 17,
+        oracle: true,
+        vigil: true,
+        class: None,
     },
     // `logtype: 3001` over `"3001"`: equal on both sides.
     Expectation {

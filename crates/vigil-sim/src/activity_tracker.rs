@@ -19,7 +19,7 @@ use crate::text::{ipv4, push_json_str, push_rfc3339, Zone};
 use crate::Stream;
 
 /// Mean time between two events.
-const MEAN_GAP_MS: u64 = 1_500;
+pub(crate) const MEAN_GAP_MS: u64 = 1_500;
 
 /// Browser and tool user agents seen in `initiator.host.agent`.
 const BROWSERS: [&str; 4] = [
@@ -43,6 +43,24 @@ pub(crate) enum Actor<'e> {
     User(&'e User, String, &'static str),
     /// A service ID, from an address, with a user agent.
     Service(&'e ServiceId, String, &'static str),
+    /// Anyone else, spelled out (an identity the estate does not know, or a known one using
+    /// an unusual credential).
+    Other(Initiator),
+}
+
+/// An `initiator` written out field by field.
+#[derive(Clone, Debug)]
+pub(crate) struct Initiator {
+    pub id: String,
+    pub name: String,
+    /// `service/security/account/user` or `.../serviceid`.
+    pub type_uri: &'static str,
+    pub authn_id: String,
+    pub authn_name: String,
+    pub address: String,
+    pub agent: String,
+    /// `token`, `apikey`, `user`…
+    pub credential: &'static str,
 }
 
 /// How an event ended.
@@ -112,10 +130,26 @@ pub(crate) struct Event<'e> {
 pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
     for _ in 0..n {
         let time_ms = stream.tick(MEAN_GAP_MS);
-        let kind = *stream.rng.weighted(catalog::KINDS);
+        let kinds = if !stream.routine() {
+            catalog::KINDS
+        } else if business_hours(time_ms) {
+            catalog::ROUTINE_DAY_KINDS
+        } else {
+            catalog::ROUTINE_NIGHT_KINDS
+        };
+        let kind = *stream.rng.weighted(kinds);
         let (event, request, response) = catalog::build(kind, &mut stream.rng, estate);
         emit(out, &mut stream.rng, time_ms, &event, &request, &response);
     }
+}
+
+/// Monday to Friday, 07:00 to 19:00 UTC: when the estate's people work.
+pub(crate) fn business_hours(time_ms: i64) -> bool {
+    let days = time_ms.div_euclid(86_400_000);
+    // 1970-01-01 was a Thursday: day 0 is weekday 3 counting from Monday = 0.
+    let weekday = (days + 3).rem_euclid(7);
+    let hour = time_ms.rem_euclid(86_400_000) / 3_600_000;
+    weekday < 5 && (7..19).contains(&hour)
 }
 
 /// A person of the estate, acting from their office, with a browser or a command line tool.
@@ -148,7 +182,7 @@ pub(crate) fn service_actor_for<'e>(
 }
 
 /// Writes one event line. `request` and `response` are whole JSON objects (or empty).
-fn emit(
+pub(crate) fn emit(
     out: &mut Vec<u8>,
     rng: &mut Rng,
     time_ms: i64,
@@ -258,6 +292,21 @@ fn write_initiator(o: &mut Obj<'_>, actor: &Actor<'_>) {
                 })
                 .obj("credential", |c| {
                     c.str("type", "apikey");
+                });
+        }
+        Actor::Other(initiator) => {
+            o.str("id", &initiator.id)
+                .str("typeURI", initiator.type_uri)
+                .str("name", &initiator.name)
+                .str("authnId", &initiator.authn_id)
+                .str("authnName", &initiator.authn_name)
+                .obj("host", |h| {
+                    h.str("address", &initiator.address)
+                        .str("addressType", "IPv4")
+                        .str("agent", &initiator.agent);
+                })
+                .obj("credential", |c| {
+                    c.str("type", initiator.credential);
                 });
         }
     }

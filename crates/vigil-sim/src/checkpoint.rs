@@ -13,7 +13,7 @@ use crate::text::{ipv4, push_json_escaped, push_rfc3339, push_u64, Zone};
 use crate::Stream;
 
 /// Mean time between two lines.
-const MEAN_GAP_MS: u64 = 40;
+pub(crate) const MEAN_GAP_MS: u64 = 40;
 
 /// Gateway host, origin address, SIC name, process id.
 const GATEWAYS: [(&str, &str, &str, &str); 2] = [
@@ -52,7 +52,8 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
     for _ in 0..n {
         let now = stream.tick(MEAN_GAP_MS);
         let sequence = stream.next_count();
-        line(out, &mut stream.rng, estate, now, sequence);
+        let routine = stream.routine();
+        line(out, &mut stream.rng, estate, now, sequence, routine);
     }
 }
 
@@ -101,7 +102,7 @@ impl Fields<'_> {
     }
 }
 
-fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, sequence: u64) {
+fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, sequence: u64, routine: bool) {
     let (host, origin, sic, pid) = *rng.pick(&GATEWAYS);
     let kind = rng.below(100);
     out.extend_from_slice(b"<134>1 ");
@@ -152,6 +153,7 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, sequence: u
             sic,
             sequence,
             seconds,
+            routine,
         ),
         94..=96 => vpn_failure(
             &mut fields,
@@ -338,10 +340,12 @@ fn ips(
     sic: &str,
     sequence: u64,
     seconds: u64,
+    routine: bool,
 ) {
     let (protection, severity) = *rng.pick(&PROTECTIONS);
     let target = rng.pick(&estate.instances);
-    let prevent = rng.chance(700);
+    // On a routine day every IPS match is prevented.
+    let prevent = rng.chance(700) || routine;
     header(
         fields,
         if prevent { "Prevent" } else { "Detect" },

@@ -13,7 +13,10 @@ use crate::text::{hex, ipv4, push_i64, push_json_str, push_rfc3339, Zone};
 use crate::Stream;
 
 /// Mean time between two records.
-const MEAN_GAP_MS: u64 = 25;
+pub(crate) const MEAN_GAP_MS: u64 = 25;
+
+/// `firewall_events` are this many times sparser than requests.
+pub(crate) const FIREWALL_GAP_FACTOR: u64 = 20;
 
 const HOSTS: [&str; 3] = ["www.example.com", "api.example.com", "shop.example.com"];
 const COLOS: [(&str, u64); 4] = [("DFW", 25), ("IAD", 14), ("FRA", 19), ("AMS", 11)];
@@ -45,14 +48,15 @@ const ATTACK_PATHS: [&str; 4] = [
 ];
 
 /// Timestamp formats a Logpush job can use.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stamp {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stamp {
     Rfc3339,
     UnixNano,
     Unix,
 }
 
-fn pick_stamp(rng: &mut Rng) -> Stamp {
+/// The timestamp format of one Logpush job (or batch).
+pub(crate) fn pick_stamp(rng: &mut Rng) -> Stamp {
     *rng.weighted(&[(5, Stamp::Rfc3339), (4, Stamp::UnixNano), (1, Stamp::Unix)])
 }
 
@@ -69,12 +73,27 @@ fn push_stamp(buf: &mut Vec<u8>, stamp: Stamp, ms: i64) {
 }
 
 /// A client of the zones: usually an ordinary visitor, sometimes a scanner.
-struct Client {
-    ip: String,
-    attacker: bool,
-    agent: &'static str,
-    country: &'static str,
-    asn: u64,
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    pub ip: String,
+    /// Drives bot and WAF scores, and `ClientIPClass`.
+    pub attacker: bool,
+    pub agent: String,
+    pub country: &'static str,
+    pub asn: u64,
+}
+
+impl Client {
+    /// A client at `ip` (its ASN derived from the address, as the random clients' are).
+    pub(crate) fn at(ip: u32, attacker: bool, agent: &str, country: &'static str) -> Client {
+        Client {
+            ip: ipv4(ip),
+            attacker,
+            agent: agent.to_owned(),
+            country,
+            asn: u64::from(ip >> 16) % 60_000 + 1_000,
+        }
+    }
 }
 
 fn client(rng: &mut Rng, estate: &Estate, attack_per_mille: u64) -> Client {
@@ -84,24 +103,44 @@ fn client(rng: &mut Rng, estate: &Estate, attack_per_mille: u64) -> Client {
     } else {
         *rng.pick(&estate.clients)
     };
-    Client {
-        ip: ipv4(ip),
-        attacker,
-        agent: if attacker {
-            rng.one(&ATTACK_AGENTS)
-        } else {
-            rng.one(&AGENTS)
-        },
-        country: rng.one(&COUNTRIES),
-        asn: u64::from(ip >> 16) % 60_000 + 1_000,
-    }
+    let agent = if attacker {
+        rng.one(&ATTACK_AGENTS)
+    } else {
+        rng.one(&AGENTS)
+    };
+    Client::at(ip, attacker, agent, rng.one(&COUNTRIES))
+}
+
+/// One `firewall_events` record.
+#[derive(Clone, Debug)]
+pub(crate) struct FirewallSpec<'a> {
+    pub client: &'a Client,
+    pub host: &'a str,
+    pub method: &'a str,
+    /// Path, with `?query` when there is one.
+    pub uri: &'a str,
+    /// `firewallmanaged`, `firewallcustom`, `ratelimit`…
+    pub source: &'a str,
+    pub action: &'a str,
+    pub description: &'a str,
 }
 
 /// Appends `n` `firewall_events` records.
 pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
     let stamp = pick_stamp(&mut stream.rng);
+    write_firewall_as(stream, estate, n, out, stamp);
+}
+
+/// Appends `n` `firewall_events` records with timestamps as `stamp`.
+pub(crate) fn write_firewall_as(
+    stream: &mut Stream,
+    estate: &Estate,
+    n: usize,
+    out: &mut Vec<u8>,
+    stamp: Stamp,
+) {
     for _ in 0..n {
-        let now = stream.tick(MEAN_GAP_MS * 20);
+        let now = stream.tick(MEAN_GAP_MS * FIREWALL_GAP_FACTOR);
         let rng = &mut stream.rng;
         let client = client(rng, estate, 600);
         let (source, action, description) = *rng.weighted(&[
@@ -133,77 +172,143 @@ pub(crate) fn write_firewall(stream: &mut Stream, estate: &Estate, n: usize, out
         } else {
             *rng.pick(&PATHS)
         };
-        let (colo, _) = *rng.pick(&COLOS);
-        let mut obj = Obj::new(out);
-        obj.str("Action", action)
-            .u64("ClientASN", client.asn)
-            .str("ClientASNDescription", "EXAMPLE-TRANSIT")
-            .str("ClientCountry", client.country)
-            .str("ClientIP", &client.ip)
-            .str(
-                "ClientIPClass",
-                if client.attacker {
-                    "badHost"
-                } else {
-                    "noRecord"
-                },
-            )
-            .str("ClientRefererHost", "")
-            .str("ClientRefererPath", "")
-            .str("ClientRefererQuery", "")
-            .str("ClientRefererScheme", "")
-            .str("ClientRequestHost", rng.one(&HOSTS))
-            .str(
-                "ClientRequestMethod",
-                if path.starts_with("/api") {
-                    "POST"
-                } else {
-                    "GET"
-                },
-            )
-            .str("ClientRequestPath", path.split('?').next().unwrap_or(path))
-            .str("ClientRequestProtocol", "HTTP/2")
-            .str(
-                "ClientRequestQuery",
-                path.split_once('?').map(|(_, q)| q).unwrap_or(""),
-            )
-            .str("ClientRequestScheme", "https")
-            .str("ClientRequestUserAgent", client.agent)
-            .with("Datetime", |b| push_stamp(b, stamp, now))
-            .str("Description", description)
-            .str("EdgeColoCode", colo)
-            .u64(
-                "EdgeResponseStatus",
-                if matches!(action, "log" | "skip") {
-                    200
-                } else {
-                    403
-                },
-            )
-            .str("Kind", "firewall")
-            .u64("MatchIndex", 0)
-            .obj("Metadata", |m| {
-                m.str("ruleset_version", "5");
-            })
-            .u64("OriginResponseStatus", 0)
-            .str("OriginatorRayID", "00")
-            .str("RayID", &hex(rng, 16))
-            .str("Ref", "")
-            .str("RuleID", &hex(rng, 32))
-            .str("Source", source);
-        obj.finish();
-        out.push(b'\n');
+        let host = rng.one(&HOSTS);
+        let spec = FirewallSpec {
+            client: &client,
+            host,
+            method: if path.starts_with("/api") {
+                "POST"
+            } else {
+                "GET"
+            },
+            uri: path,
+            source,
+            action,
+            description,
+        };
+        firewall_record(out, rng, stamp, now, &spec);
     }
+}
+
+/// Appends one `firewall_events` record.
+pub(crate) fn firewall_record(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    stamp: Stamp,
+    now: i64,
+    spec: &FirewallSpec<'_>,
+) {
+    let client = spec.client;
+    let (colo, _) = *rng.pick(&COLOS);
+    let (path, query) = spec.uri.split_once('?').unwrap_or((spec.uri, ""));
+    let mut obj = Obj::new(out);
+    obj.str("Action", spec.action)
+        .u64("ClientASN", client.asn)
+        .str("ClientASNDescription", "EXAMPLE-TRANSIT")
+        .str("ClientCountry", client.country)
+        .str("ClientIP", &client.ip)
+        .str(
+            "ClientIPClass",
+            if client.attacker {
+                "badHost"
+            } else {
+                "noRecord"
+            },
+        )
+        .str("ClientRefererHost", "")
+        .str("ClientRefererPath", "")
+        .str("ClientRefererQuery", "")
+        .str("ClientRefererScheme", "")
+        .str("ClientRequestHost", spec.host)
+        .str("ClientRequestMethod", spec.method)
+        .str("ClientRequestPath", path)
+        .str("ClientRequestProtocol", "HTTP/2")
+        .str("ClientRequestQuery", query)
+        .str("ClientRequestScheme", "https")
+        .str("ClientRequestUserAgent", &client.agent)
+        .with("Datetime", |b| push_stamp(b, stamp, now))
+        .str("Description", spec.description)
+        .str("EdgeColoCode", colo)
+        .u64(
+            "EdgeResponseStatus",
+            if matches!(spec.action, "log" | "skip") {
+                200
+            } else {
+                403
+            },
+        )
+        .str("Kind", "firewall")
+        .u64("MatchIndex", 0)
+        .obj("Metadata", |m| {
+            m.str("ruleset_version", "5");
+        })
+        .u64("OriginResponseStatus", 0)
+        .str("OriginatorRayID", "00")
+        .str("RayID", &hex(rng, 16))
+        .str("Ref", "")
+        .str("RuleID", &hex(rng, 32))
+        .str("Source", spec.source);
+    obj.finish();
+    out.push(b'\n');
+}
+
+/// What the WAF made of a request: attack scores (1 = certainly an attack, 99 = clean).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WafScores {
+    pub attack: u64,
+    pub sqli: u64,
+    pub xss: u64,
+    pub rce: u64,
+}
+
+/// One `http_requests` record.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpSpec<'a> {
+    pub client: &'a Client,
+    pub host: &'a str,
+    pub method: &'a str,
+    /// Path, with `?query` when there is one.
+    pub uri: &'a str,
+    /// What the edge answered.
+    pub status: u64,
+    /// What the origin answered; 0 when the edge blocked the request.
+    pub origin_status: u64,
+    /// `(SecurityAction, SecurityRuleID, SecurityRuleDescription)` when a rule acted.
+    pub security: Option<(&'a str, &'a str, &'a str)>,
+    pub waf: WafScores,
+    pub bot_score: u64,
+    /// Origin address (the web tier's floating IP).
+    pub origin_ip: String,
+    pub referer: &'a str,
+    /// Response body size.
+    pub body_bytes: u64,
+    pub duration_ms: u64,
 }
 
 /// Appends `n` `http_requests` records.
 pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
     let stamp = pick_stamp(&mut stream.rng);
-    let origins: Vec<u32> = estate
+    write_http_as(stream, estate, n, out, stamp);
+}
+
+/// The addresses CIS forwards to: the web tier's floating IPs.
+pub(crate) fn origins(estate: &Estate) -> Vec<u32> {
+    estate
         .instances
         .iter()
         .filter_map(|i| i.floating_ip)
-        .collect();
+        .collect()
+}
+
+/// Appends `n` `http_requests` records with timestamps as `stamp`.
+pub(crate) fn write_http_as(
+    stream: &mut Stream,
+    estate: &Estate,
+    n: usize,
+    out: &mut Vec<u8>,
+    stamp: Stamp,
+) {
+    let origins = origins(estate);
     for _ in 0..n {
         let start = stream.tick(MEAN_GAP_MS);
         let rng = &mut stream.rng;
@@ -220,7 +325,6 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
             *rng.pick(&[200, 200, 200, 200, 304, 301, 404, 502])
         };
         let blocked = client.attacker && status == 403;
-        let (colo, colo_id) = *rng.pick(&COLOS);
         let duration = rng.heavy(40, 30_000);
         let body = if status == 200 {
             rng.heavy(8_000, 20_000_000)
@@ -228,16 +332,76 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
             rng.range(0, 2_000)
         };
         let origin_ip = ipv4(*rng.pick(&origins));
-        let ray = hex(rng, 16);
-        let mut obj = Obj::new(out);
-        obj.u64(
-            "BotScore",
-            if client.attacker {
-                rng.range(1, 10)
+        let waf = if client.attacker {
+            WafScores {
+                attack: rng.range(1, 20),
+                sqli: rng.range(1, 15),
+                xss: rng.range(80, 99),
+                rce: rng.range(70, 99),
+            }
+        } else {
+            WafScores {
+                attack: rng.range(80, 99),
+                sqli: 99,
+                xss: rng.range(80, 99),
+                rce: rng.range(70, 99),
+            }
+        };
+        let bot_score = if client.attacker {
+            rng.range(1, 10)
+        } else {
+            rng.range(30, 99)
+        };
+        let spec = HttpSpec {
+            client: &client,
+            host,
+            method: if path.starts_with("/api") {
+                "POST"
             } else {
-                rng.range(30, 99)
+                "GET"
             },
-        )
+            uri: path,
+            status,
+            origin_status: if blocked { 0 } else { status },
+            security: blocked.then_some((
+                "block",
+                "6179ae15870a4bb7b2d480d4843b323c",
+                "Managed rules: SQLi",
+            )),
+            waf,
+            bot_score,
+            origin_ip,
+            referer: if client.attacker {
+                ""
+            } else {
+                "https://www.example.com/"
+            },
+            body_bytes: body,
+            duration_ms: duration,
+        };
+        http_record(out, rng, stamp, start, &spec);
+    }
+}
+
+/// Appends one `http_requests` record.
+pub(crate) fn http_record(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    stamp: Stamp,
+    start: i64,
+    spec: &HttpSpec<'_>,
+) {
+    let client = spec.client;
+    let (path, _) = spec.uri.split_once('?').unwrap_or((spec.uri, ""));
+    let blocked = spec.origin_status == 0;
+    let (colo, colo_id) = *rng.pick(&COLOS);
+    let duration = spec.duration_ms;
+    let body = spec.body_bytes;
+    let ray = hex(rng, 16);
+    let (security_action, security_rule, security_description) =
+        spec.security.unwrap_or(("", "", ""));
+    let mut obj = Obj::new(out);
+    obj.u64("BotScore", spec.bot_score)
         .str("BotScoreSrc", "Machine Learning")
         .strs("BotTags", &[])
         .str(
@@ -249,7 +413,7 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
             },
         )
         .u64("CacheResponseBytes", body + 600)
-        .u64("CacheResponseStatus", status)
+        .u64("CacheResponseStatus", spec.status)
         .bool("CacheTieredFill", false)
         .u64("ClientASN", client.asn)
         .str("ClientCountry", client.country)
@@ -271,29 +435,15 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
             },
         )
         .u64("ClientRequestBytes", rng.range(300, 4_000))
-        .str("ClientRequestHost", host)
-        .str(
-            "ClientRequestMethod",
-            if path.starts_with("/api") {
-                "POST"
-            } else {
-                "GET"
-            },
-        )
-        .str("ClientRequestPath", path.split('?').next().unwrap_or(path))
+        .str("ClientRequestHost", spec.host)
+        .str("ClientRequestMethod", spec.method)
+        .str("ClientRequestPath", path)
         .str("ClientRequestProtocol", "HTTP/2")
-        .str(
-            "ClientRequestReferer",
-            if client.attacker {
-                ""
-            } else {
-                "https://www.example.com/"
-            },
-        )
+        .str("ClientRequestReferer", spec.referer)
         .str("ClientRequestScheme", "https")
         .str("ClientRequestSource", "eyeball")
-        .str("ClientRequestURI", path)
-        .str("ClientRequestUserAgent", client.agent)
+        .str("ClientRequestURI", spec.uri)
+        .str("ClientRequestUserAgent", &client.agent)
         .str("ClientSSLCipher", "AEAD-AES128-GCM-SHA256")
         .str("ClientSSLProtocol", "TLSv1.3")
         .u64("ClientSrcPort", rng.range(1025, 65_000))
@@ -316,7 +466,7 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
             },
         )
         .str("EdgePathingStatus", "nr")
-        .str("EdgeRequestHost", host)
+        .str("EdgeRequestHost", spec.host)
         .u64("EdgeResponseBodyBytes", body)
         .u64("EdgeResponseBytes", body + 650)
         .with("EdgeResponseCompressionRatio", |b| {
@@ -330,65 +480,46 @@ pub(crate) fn write_http(stream: &mut Stream, estate: &Estate, n: usize, out: &m
                 "text/html"
             },
         )
-        .u64("EdgeResponseStatus", status)
+        .u64("EdgeResponseStatus", spec.status)
         .str("EdgeServerIP", "104.16.0.1")
         .with("EdgeStartTimestamp", |b| push_stamp(b, stamp, start))
         .u64("EdgeTimeToFirstByteMs", duration.min(duration / 2 + 3))
         .u64("OriginDNSResponseTimeMs", 0)
-        .str("OriginIP", if blocked { "" } else { &origin_ip })
+        .str("OriginIP", if blocked { "" } else { &spec.origin_ip })
         .u64("OriginResponseBytes", 0)
         .u64(
             "OriginResponseDurationMs",
             if blocked { 0 } else { duration },
         )
-        .u64("OriginResponseStatus", if blocked { 0 } else { status })
+        .u64("OriginResponseStatus", spec.origin_status)
         .str("OriginSSLProtocol", "TLSv1.3")
         .u64("OriginTCPHandshakeDurationMs", rng.range(1, 30))
         .u64("OriginTLSHandshakeDurationMs", rng.range(3, 60))
         .str("ParentRayID", "00")
         .str("RayID", &ray)
-        .str("SecurityAction", if blocked { "block" } else { "" })
+        .str("SecurityAction", security_action)
         .with("SecurityActions", |b| {
-            b.extend_from_slice(if blocked { b"[\"block\"]" } else { b"[]" });
+            if security_action.is_empty() {
+                b.extend_from_slice(b"[]");
+            } else {
+                b.push(b'[');
+                push_json_str(b, security_action);
+                b.push(b']');
+            }
         })
-        .str(
-            "SecurityRuleDescription",
-            if blocked { "Managed rules: SQLi" } else { "" },
-        )
-        .str(
-            "SecurityRuleID",
-            if blocked {
-                "6179ae15870a4bb7b2d480d4843b323c"
-            } else {
-                ""
-            },
-        )
-        .u64(
-            "WAFAttackScore",
-            if client.attacker {
-                rng.range(1, 20)
-            } else {
-                rng.range(80, 99)
-            },
-        )
+        .str("SecurityRuleDescription", security_description)
+        .str("SecurityRuleID", security_rule)
+        .u64("WAFAttackScore", spec.waf.attack)
         .str("WAFFlags", "0")
         .str("WAFMatchedVar", "")
-        .u64("WAFRCEAttackScore", rng.range(70, 99))
-        .u64(
-            "WAFSQLiAttackScore",
-            if client.attacker {
-                rng.range(1, 15)
-            } else {
-                99
-            },
-        )
-        .u64("WAFXSSAttackScore", rng.range(80, 99))
+        .u64("WAFRCEAttackScore", spec.waf.rce)
+        .u64("WAFSQLiAttackScore", spec.waf.sqli)
+        .u64("WAFXSSAttackScore", spec.waf.xss)
         .u64("WorkerCPUTime", 0)
         .str("WorkerStatus", "unknown")
         .bool("WorkerSubrequest", false)
         .u64("WorkerSubrequestCount", 0)
         .with("ZoneName", |b| push_json_str(b, "example.com"));
-        obj.finish();
-        out.push(b'\n');
-    }
+    obj.finish();
+    out.push(b'\n');
 }

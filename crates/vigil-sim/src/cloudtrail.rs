@@ -12,7 +12,7 @@ use crate::text::{hex, ipv4, push_rfc3339, uuid, Zone};
 use crate::Stream;
 
 /// Mean time between two events.
-const MEAN_GAP_MS: u64 = 800;
+pub(crate) const MEAN_GAP_MS: u64 = 800;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-central-1"];
 const ROLES: [&str; 3] = [

@@ -17,11 +17,11 @@ use crate::text::{
 use crate::Stream;
 
 /// Mean time between two alerts.
-const MEAN_GAP_MS: u64 = 4_000;
+pub(crate) const MEAN_GAP_MS: u64 = 4_000;
 
 /// What a rule reports on.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
     Shell,
     FileRead,
     Exec,
@@ -29,7 +29,7 @@ enum Shape {
 }
 
 /// Rule, priority, description, tags, shape, process, command line, file or peer.
-type Rule = (
+pub(crate) type Rule = (
     &'static str,
     &'static str,
     &'static str,
@@ -216,12 +216,22 @@ const WORKLOADS: [(&str, &str, &str); 5] = [
     ),
 ];
 
+/// Routine weights of [`RULES`], in order: a cluster's everyday noise only.
+const ROUTINE_WEIGHTS: [u32; RULES.len()] = [4, 30, 1, 0, 0, 0, 0, 0];
+
 /// Appends `n` alerts.
 pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Vec<u8>) {
     let workers: Vec<&str> = estate
         .with_role(Role::Worker)
         .map(|w| w.name.as_str())
         .collect();
+    let routine: Vec<(u32, Rule)> = RULES
+        .iter()
+        .zip(ROUTINE_WEIGHTS)
+        .filter(|(_, weight)| *weight > 0)
+        .map(|((_, rule), weight)| (weight, *rule))
+        .collect();
+    let rules: &[(u32, Rule)] = if stream.routine() { &routine } else { &RULES };
     for _ in 0..n {
         let now = stream.tick(MEAN_GAP_MS);
         let sub_ms = stream.rng.below(1_000_000) as u32;
@@ -229,6 +239,7 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
         alert(
             out,
             &mut stream.rng,
+            rules,
             workers[host_index],
             host_index % 3 != 2,
             now,
@@ -237,9 +248,41 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
     }
 }
 
-fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, sub_ms: u32) {
-    let (rule, priority, description, tags, shape, process, cmdline, object) =
-        *rng.weighted(&RULES);
+/// One alert, spelled out.
+#[derive(Clone, Debug)]
+pub(crate) struct AlertSpec<'a> {
+    pub rule: &'a str,
+    pub priority: &'a str,
+    /// The start of `output` (Falco's rule output text).
+    pub description: &'a str,
+    pub tags: &'a [&'a str],
+    pub shape: Shape,
+    pub process: &'a str,
+    pub cmdline: &'a str,
+    /// The file (file shapes) or `ip:port` peer (network shapes).
+    pub object: &'a str,
+    pub parent: &'a str,
+    pub user: &'a str,
+    pub host: &'a str,
+    /// True for the newer Falco that writes `hostname`, `source`, `tags` and `uuid`.
+    pub newer: bool,
+    pub namespace: &'a str,
+    pub pod: &'a str,
+    pub container_id: &'a str,
+    /// `None` when Falco could not tell (`<NA>`).
+    pub image: Option<&'a str>,
+}
+
+fn alert(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    rules: &[(u32, Rule)],
+    host: &str,
+    newer: bool,
+    now: i64,
+    sub_ms: u32,
+) {
+    let (rule, priority, description, tags, shape, process, cmdline, object) = *rng.weighted(rules);
     let (namespace, pod_prefix, image) = if rule == "Launch Privileged Container" {
         WORKLOADS[3]
     } else {
@@ -247,7 +290,6 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
     };
     let pod = format!("{pod_prefix}-{}-{}", hex(rng, 9), hex(rng, 5));
     let container_id = hex(rng, 12);
-    let container_name = format!("k8s_{pod_prefix}_{pod}_{namespace}");
     let parent = match shape {
         Shape::Shell => "runc",
         _ => *rng.pick(&["containerd-shim", "node", "python3", "bash"]),
@@ -257,6 +299,55 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
     } else {
         *rng.pick(&["root", "root", "www-data", "app"])
     };
+    let image_known = rng.chance(950);
+    let spec = AlertSpec {
+        rule,
+        priority,
+        description,
+        tags,
+        shape,
+        process,
+        cmdline,
+        object,
+        parent,
+        user,
+        host,
+        newer,
+        namespace,
+        pod: &pod,
+        container_id: &container_id,
+        image: image_known.then_some(image),
+    };
+    story_alert(out, rng, now, sub_ms, &spec);
+}
+
+/// Appends one alert as Falco writes it.
+pub(crate) fn story_alert(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    now: i64,
+    sub_ms: u32,
+    spec: &AlertSpec<'_>,
+) {
+    let AlertSpec {
+        rule,
+        priority,
+        description,
+        tags,
+        shape,
+        process,
+        cmdline,
+        object,
+        parent,
+        user,
+        host,
+        newer,
+        namespace,
+        pod,
+        container_id,
+        image,
+    } = *spec;
+    let container_name = format!("k8s_{}_{pod}_{namespace}", pod_prefix(pod));
     let uid = match user {
         "root" => 0,
         "www-data" => 33,
@@ -268,8 +359,13 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         Shape::FileRead => "openat",
         Shape::Network => "connect",
     };
-    let image_known = rng.chance(950);
     let time_ns = now * 1_000_000 + i64::from(sub_ms);
+    let exepath = if process.starts_with('/') {
+        process.to_owned()
+    } else {
+        format!("/usr/bin/{process}")
+    };
+    let process_name = process.rsplit('/').next().unwrap_or(process);
 
     let mut obj = Obj::new(out);
     if newer {
@@ -316,9 +412,9 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         b.extend_from_slice(b" user_uid=");
         push_u64(b, uid);
         b.extend_from_slice(b" user_loginuid=-1 process=");
-        push_json_escaped(b, process);
-        b.extend_from_slice(b" proc_exepath=/usr/bin/");
-        push_json_escaped(b, process);
+        push_json_escaped(b, process_name);
+        b.extend_from_slice(b" proc_exepath=");
+        push_json_escaped(b, &exepath);
         b.extend_from_slice(b" parent=");
         b.extend_from_slice(parent.as_bytes());
         b.extend_from_slice(b" command=");
@@ -330,11 +426,10 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         b.extend_from_slice(b" container_name=");
         b.extend_from_slice(container_name.as_bytes());
         b.extend_from_slice(b" image=");
-        b.extend_from_slice(if image_known {
-            image.as_bytes()
-        } else {
-            b"\\u003cNA\\u003e"
-        });
+        match image {
+            Some(image) => b.extend_from_slice(image.as_bytes()),
+            None => b.extend_from_slice(b"\\u003cNA\\u003e"),
+        }
         b.extend_from_slice(b") k8s.ns=");
         b.extend_from_slice(namespace.as_bytes());
         b.extend_from_slice(b" k8s.pod=");
@@ -351,12 +446,11 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
         b.push(b'"');
     });
     obj.obj("output_fields", |f| {
-        f.str("container.id", &container_id);
-        if image_known {
-            f.str("container.image.repository", image);
-        } else {
-            f.null("container.image.repository");
-        }
+        f.str("container.id", container_id);
+        match image {
+            Some(image) => f.str("container.image.repository", image),
+            None => f.null("container.image.repository"),
+        };
         f.str("container.name", &container_name)
             .with(
                 if newer {
@@ -379,11 +473,11 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
             _ => {}
         }
         f.str("k8s.ns.name", namespace)
-            .str("k8s.pod.name", &pod)
+            .str("k8s.pod.name", pod)
             .str("proc.aname[2]", "containerd-shim")
             .str("proc.cmdline", cmdline)
-            .str("proc.exepath", &format!("/usr/bin/{process}"))
-            .str("proc.name", process)
+            .str("proc.exepath", &exepath)
+            .str("proc.name", process_name)
             .str("proc.pname", parent)
             .u64("proc.tty", tty)
             .i64("user.loginuid", -1)
@@ -395,4 +489,16 @@ fn alert(out: &mut Vec<u8>, rng: &mut Rng, host: &str, newer: bool, now: i64, su
     }
     obj.finish();
     out.push(b'\n');
+}
+
+/// `checkout` of `checkout-5d9c7f6b8-x2k4q`: the pod's name without its two generated parts.
+fn pod_prefix(pod: &str) -> &str {
+    let mut end = pod.len();
+    for _ in 0..2 {
+        match pod[..end].rfind('-') {
+            Some(at) => end = at,
+            None => break,
+        }
+    }
+    &pod[..end]
 }

@@ -76,9 +76,39 @@ pub(crate) fn object(state: &mut State, estate: &Estate, records: usize) -> (Str
         .enumerate()
         .min_by_key(|(_, vnic)| vnic.capture_end_ms)
         .map_or(0, |(index, _)| index);
+    let start_ms = state.vnics[vnic_index].capture_end_ms;
+    object_at(state, estate, vnic_index, start_ms, records, &[])
+}
+
+impl State {
+    /// How many vNICs (one per instance, in the estate's order).
+    pub(crate) fn vnic_count(&self) -> usize {
+        self.vnics.len()
+    }
+
+    /// The instance (index into the estate) of vNIC `vnic`.
+    pub(crate) fn vnic_instance(&self, vnic: usize) -> usize {
+        self.vnics[vnic].instance
+    }
+
+    /// Where the next capture window of vNIC `vnic` starts.
+    pub(crate) fn next_window_start(&self, vnic: usize) -> i64 {
+        self.vnics[vnic].capture_end_ms
+    }
+}
+
+/// The object of vNIC `vnic` for the window starting at `start_ms` (which becomes the vNIC's
+/// latest window): `background` flows drawn for its role, then `pieces` as given.
+pub(crate) fn object_at(
+    state: &mut State,
+    estate: &Estate,
+    vnic_index: usize,
+    start_ms: i64,
+    background: usize,
+    pieces: &[FlowPiece],
+) -> (String, Vec<u8>) {
     let vnic = &mut state.vnics[vnic_index];
     vnic.sequence += 1;
-    let start_ms = vnic.capture_end_ms;
     let end_ms = start_ms + WINDOW_MS;
     vnic.capture_end_ms = end_ms;
     let sequence = vnic.sequence;
@@ -105,6 +135,7 @@ pub(crate) fn object(state: &mut State, estate: &Estate, records: usize) -> (Str
         sequence,
     );
 
+    let records = background + pieces.len();
     let mut body = Vec::with_capacity(256 + records * 720);
     let mut obj = Obj::new(&mut body);
     obj.str("version", "0.0.1")
@@ -117,11 +148,95 @@ pub(crate) fn object(state: &mut State, estate: &Estate, records: usize) -> (Str
         .with("capture_end_time", |b| quoted_time(b, end_ms))
         .str("state", if rng.chance(5) { "skip data" } else { "ok" })
         .u64("number_of_flow_logs", records as u64)
-        .objs("flow_logs", records, |_, o| {
-            flow_record(o, rng, estate, instance, start_ms)
+        .objs("flow_logs", records, |i, o| {
+            if i < background {
+                flow_record(o, rng, estate, instance, start_ms);
+            } else {
+                piece_record(o, &pieces[i - background]);
+            }
         });
     obj.finish();
     (key, body)
+}
+
+/// The capture window length (ms).
+pub(crate) const WINDOW: i64 = WINDOW_MS;
+
+/// What one vNIC records of a given flow in one capture window: the flow's counters split
+/// over the windows it spans, as the collector reports long connections.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FlowPiece {
+    /// True when this vNIC opened the connection (direction `O`).
+    pub outbound: bool,
+    pub rejected: bool,
+    /// Within the window (ignored for rejected flows, which carry no window times).
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub connection_start_ms: i64,
+    pub initiator_ip: u32,
+    pub target_ip: u32,
+    pub initiator_port: u64,
+    pub target_port: u64,
+    pub protocol: u64,
+    pub was_initiated: bool,
+    pub was_terminated: bool,
+    pub bytes_from_initiator: u64,
+    pub packets_from_initiator: u64,
+    pub bytes_from_target: u64,
+    pub packets_from_target: u64,
+    pub cumulative_bytes_from_initiator: u64,
+    pub cumulative_packets_from_initiator: u64,
+    pub cumulative_bytes_from_target: u64,
+    pub cumulative_packets_from_target: u64,
+}
+
+fn piece_record(o: &mut Obj<'_>, piece: &FlowPiece) {
+    if piece.rejected {
+        o.str("start_time", "").str("end_time", "");
+    } else {
+        o.with("start_time", |b| quoted_time(b, piece.start_ms))
+            .with("end_time", |b| quoted_time(b, piece.end_ms));
+    }
+    o.with("connection_start_time", |b| {
+        quoted_time(b, piece.connection_start_ms)
+    })
+    .str("direction", if piece.outbound { "O" } else { "I" })
+    .str(
+        "action",
+        if piece.rejected {
+            "rejected"
+        } else {
+            "accepted"
+        },
+    )
+    .with("initiator_ip", |b| quoted_ip(b, piece.initiator_ip))
+    .with("target_ip", |b| quoted_ip(b, piece.target_ip))
+    .u64("initiator_port", piece.initiator_port)
+    .u64("target_port", piece.target_port)
+    .u64("transport_protocol", piece.protocol)
+    .str("ether_type", "IPv4")
+    .bool("was_initiated", piece.was_initiated)
+    .bool("was_terminated", piece.was_terminated)
+    .u64("bytes_from_initiator", piece.bytes_from_initiator)
+    .u64("packets_from_initiator", piece.packets_from_initiator)
+    .u64("bytes_from_target", piece.bytes_from_target)
+    .u64("packets_from_target", piece.packets_from_target)
+    .u64(
+        "cumulative_bytes_from_initiator",
+        piece.cumulative_bytes_from_initiator,
+    )
+    .u64(
+        "cumulative_packets_from_initiator",
+        piece.cumulative_packets_from_initiator,
+    )
+    .u64(
+        "cumulative_bytes_from_target",
+        piece.cumulative_bytes_from_target,
+    )
+    .u64(
+        "cumulative_packets_from_target",
+        piece.cumulative_packets_from_target,
+    );
 }
 
 /// Compresses a body the way the collector stores it.

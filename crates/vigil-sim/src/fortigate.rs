@@ -15,7 +15,7 @@ use crate::text::{
 use crate::Stream;
 
 /// Mean time between two lines.
-const MEAN_GAP_MS: u64 = 40;
+pub(crate) const MEAN_GAP_MS: u64 = 40;
 
 /// Name, serial, relay (None: sent directly), eventtime in nanoseconds.
 const DEVICES: [(&str, &str, Option<&str>, bool); 2] = [
@@ -53,8 +53,94 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
     for _ in 0..n {
         let now = stream.tick(MEAN_GAP_MS);
         let session = stream.next_count();
-        line(out, &mut stream.rng, estate, now, session);
+        let routine = stream.routine();
+        line(out, &mut stream.rng, estate, now, session, routine);
     }
+}
+
+/// The devices' names, for stories that name the firewall.
+pub(crate) fn device_name(device: usize) -> &'static str {
+    DEVICES[device % DEVICES.len()].0
+}
+
+/// Appends an administrator login (failed or not) on `device` from `src` over `method`
+/// (`https` or `ssh`) as user `user`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn story_admin_login(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    now: i64,
+    device: usize,
+    src: u32,
+    user: &str,
+    method: &str,
+    failed: bool,
+) {
+    let (logid, level) = if failed {
+        ("0100032002", "alert")
+    } else {
+        ("0100032001", "information")
+    };
+    header(
+        out,
+        rng,
+        now,
+        DEVICES[device % DEVICES.len()],
+        logid,
+        "event",
+        "system",
+        level,
+        "190",
+    );
+    admin_login(out, src, user, method, failed);
+    out.push(b'\n');
+}
+
+/// The syslog or relay prefix and the fields every log starts with.
+#[allow(clippy::too_many_arguments)]
+fn header(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    now: i64,
+    (name, serial, relay, nanos): (&str, &str, Option<&str>, bool),
+    logid: &str,
+    kind_name: &str,
+    subtype: &str,
+    level: &str,
+    pri: &str,
+) {
+    match relay {
+        Some(relay) => {
+            push_rfc3339(out, now, rng.below(1000) as u32 * 1000, 6, Zone::Colon);
+            out.push(b' ');
+            out.extend_from_slice(relay.as_bytes());
+            out.push(b' ');
+        }
+        None => {
+            out.push(b'<');
+            out.extend_from_slice(pri.as_bytes());
+            out.push(b'>');
+        }
+    }
+    let civil = Civil::from_ms(now);
+    out.extend_from_slice(b"date=");
+    push_date(out, &civil, b'-');
+    out.extend_from_slice(b" time=");
+    push_clock(out, &civil);
+    quoted(out, "devname", name);
+    quoted(out, "devid", serial);
+    let eventtime = if nanos {
+        (now as u64) * 1_000_000 + rng.below(1_000_000)
+    } else {
+        now as u64 / 1000
+    };
+    num(out, "eventtime", eventtime);
+    quoted(out, "tz", "+0000");
+    quoted(out, "logid", logid);
+    quoted(out, "type", kind_name);
+    quoted(out, "subtype", subtype);
+    quoted(out, "level", level);
+    quoted(out, "vd", "root");
 }
 
 /// Appends ` key=value` (unquoted).
@@ -89,9 +175,14 @@ fn ip(out: &mut Vec<u8>, key: &str, value: u32) {
     push_ipv4(out, value);
 }
 
-fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u64) {
-    let (name, serial, relay, nanos) = *rng.pick(&DEVICES);
-    let kind = rng.below(100);
+fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u64, routine: bool) {
+    let device = *rng.pick(&DEVICES);
+    let name = device.0;
+    let mut kind = rng.below(100);
+    if routine && (90..=91).contains(&kind) {
+        // No malware crosses the firewall on a routine day.
+        kind = 92;
+    }
     let (logid, kind_name, subtype, level, pri): (&str, &str, &str, &str, &str) = match kind {
         0..=79 => ("0000000013", "traffic", "forward", "notice", "189"),
         80..=84 => ("0419016384", "utm", "ips", "alert", "185"),
@@ -110,38 +201,7 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u6
         (logid, level)
     };
 
-    match relay {
-        Some(relay) => {
-            push_rfc3339(out, now, rng.below(1000) as u32 * 1000, 6, Zone::Colon);
-            out.push(b' ');
-            out.extend_from_slice(relay.as_bytes());
-            out.push(b' ');
-        }
-        None => {
-            out.push(b'<');
-            out.extend_from_slice(pri.as_bytes());
-            out.push(b'>');
-        }
-    }
-    let civil = Civil::from_ms(now);
-    out.extend_from_slice(b"date=");
-    push_date(out, &civil, b'-');
-    out.extend_from_slice(b" time=");
-    push_clock(out, &civil);
-    quoted(out, "devname", name);
-    quoted(out, "devid", serial);
-    let eventtime = if nanos {
-        (now as u64) * 1_000_000 + rng.below(1_000_000)
-    } else {
-        now as u64 / 1000
-    };
-    num(out, "eventtime", eventtime);
-    quoted(out, "tz", "+0000");
-    quoted(out, "logid", logid);
-    quoted(out, "type", kind_name);
-    quoted(out, "subtype", subtype);
-    quoted(out, "level", level);
-    quoted(out, "vd", "root");
+    header(out, rng, now, device, logid, kind_name, subtype, level, pri);
 
     let inside = rng.pick(&estate.instances);
     let outside = if rng.chance(100) {
@@ -159,7 +219,7 @@ fn line(out: &mut Vec<u8>, rng: &mut Rng, estate: &Estate, now: i64, session: u6
 
     match kind_name {
         "traffic" => traffic(out, rng, src, dst, port, proto, service, outbound, session),
-        "utm" => utm(out, rng, subtype, src, dst, port, session),
+        "utm" => utm(out, rng, subtype, src, dst, port, session, routine),
         _ => event(out, rng, estate, logid, subtype, name),
     }
     out.push(b'\n');
@@ -261,6 +321,7 @@ fn traffic(
 }
 
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)]
 fn utm(
     out: &mut Vec<u8>,
     rng: &mut Rng,
@@ -269,6 +330,7 @@ fn utm(
     dst: u32,
     port: u64,
     session: u64,
+    routine: bool,
 ) {
     match subtype {
         "ips" => {
@@ -286,7 +348,7 @@ fn utm(
             quoted(
                 out,
                 "action",
-                if rng.chance(700) {
+                if rng.chance(700) || routine {
                     "dropped"
                 } else {
                     "detected"
@@ -308,7 +370,7 @@ fn utm(
             quoted(out, "crlevel", "critical");
         }
         "webfilter" => {
-            let blocked = rng.chance(400);
+            let blocked = rng.chance(400) && !routine;
             num(out, "policyid", 38);
             num(out, "sessionid", session);
             ip(out, "srcip", src);
@@ -431,37 +493,7 @@ fn event(
         ("0100032001", _) | ("0100032002", _) => {
             let failed = logid == "0100032002";
             let method = *rng.pick(&["https", "ssh"]);
-            quoted(
-                out,
-                "logdesc",
-                if failed {
-                    "Admin login failed"
-                } else {
-                    "Admin login successful"
-                },
-            );
-            quoted(out, "sn", "0");
-            quoted(out, "user", "admin");
-            quoted(out, "ui", &format!("{method}({office_text})"));
-            quoted(out, "method", method);
-            ip(out, "srcip", office);
-            ip(out, "dstip", 0x0afa_0001);
-            quoted(out, "action", "login");
-            quoted(out, "status", if failed { "failed" } else { "success" });
-            quoted(
-                out,
-                "reason",
-                if failed { "passwd_invalid" } else { "none" },
-            );
-            if !failed {
-                quoted(out, "profile", "super_admin");
-            }
-            let msg = if failed {
-                format!("Administrator admin login failed from {method}({office_text}) because of invalid password")
-            } else {
-                format!("Administrator admin logged in successfully from {method}({office_text})")
-            };
-            quoted(out, "msg", &msg);
+            admin_login(out, office, "admin", method, failed);
         }
         ("0100044547", _) => {
             quoted(out, "logdesc", "Object attribute configured");
@@ -493,4 +525,40 @@ fn event(
             quoted(out, "msg", "SSL tunnel established");
         }
     }
+}
+
+/// The fields of an administrator login event.
+fn admin_login(out: &mut Vec<u8>, src: u32, user: &str, method: &str, failed: bool) {
+    let src_text = crate::text::ipv4(src);
+    quoted(
+        out,
+        "logdesc",
+        if failed {
+            "Admin login failed"
+        } else {
+            "Admin login successful"
+        },
+    );
+    quoted(out, "sn", "0");
+    quoted(out, "user", user);
+    quoted(out, "ui", &format!("{method}({src_text})"));
+    quoted(out, "method", method);
+    ip(out, "srcip", src);
+    ip(out, "dstip", 0x0afa_0001);
+    quoted(out, "action", "login");
+    quoted(out, "status", if failed { "failed" } else { "success" });
+    quoted(
+        out,
+        "reason",
+        if failed { "passwd_invalid" } else { "none" },
+    );
+    if !failed {
+        quoted(out, "profile", "super_admin");
+    }
+    let msg = if failed {
+        format!("Administrator {user} login failed from {method}({src_text}) because of invalid password")
+    } else {
+        format!("Administrator {user} logged in successfully from {method}({src_text})")
+    };
+    quoted(out, "msg", &msg);
 }

@@ -106,6 +106,20 @@ impl Feed {
         Feed::CloudTrail,
     ];
 
+    /// The mean gap between two records of this feed at its own pace (ms).
+    pub(crate) fn mean_gap_ms(self) -> u64 {
+        match self {
+            Feed::ActivityTracker => activity_tracker::MEAN_GAP_MS,
+            Feed::Firewall(FirewallVendor::PanOs) => panos::MEAN_GAP_MS,
+            Feed::Firewall(FirewallVendor::FortiGate) => fortigate::MEAN_GAP_MS,
+            Feed::Firewall(FirewallVendor::CheckPoint) => checkpoint::MEAN_GAP_MS,
+            Feed::CisFirewall => cis::MEAN_GAP_MS * cis::FIREWALL_GAP_FACTOR,
+            Feed::CisHttp => cis::MEAN_GAP_MS,
+            Feed::Falco => falco::MEAN_GAP_MS,
+            Feed::CloudTrail => cloudtrail::MEAN_GAP_MS,
+        }
+    }
+
     /// The source type Vigil reads this feed as.
     pub fn source_type(self) -> SourceType {
         match self {
@@ -139,6 +153,17 @@ impl Default for GeneratorOptions {
     }
 }
 
+/// What background a stream draws: everything the sources can say, or a quiet routine day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Profile {
+    /// Every kind of record, the rare alarming ones included (benchmarks, parser tests).
+    Mixed,
+    /// An ordinary day: the alarming kinds (MFA switched off, C2 beacons, miners, exploits
+    /// let through…) are left out or kept rare, and people work business hours, so that what
+    /// [`simulate`](crate::simulate) injects is what a hunt should find.
+    Routine,
+}
+
 /// One source's random stream and clock.
 #[derive(Clone, Debug)]
 pub(crate) struct Stream {
@@ -146,6 +171,10 @@ pub(crate) struct Stream {
     pub clock_ms: i64,
     /// A counter for sequence numbers and session ids.
     pub counter: u64,
+    /// Gaps between records are the source's mean gap times `pace_permille / 1000`.
+    pub pace_permille: u64,
+    /// What kind of background to draw.
+    pub profile: Profile,
 }
 
 impl Stream {
@@ -156,14 +185,24 @@ impl Stream {
             rng,
             clock_ms: start_ms,
             counter,
+            pace_permille: 1000,
+            profile: Profile::Mixed,
         }
     }
 
-    /// Advances the clock by a random gap averaging `mean_ms` and returns the new time.
+    /// Advances the clock by a random gap averaging `mean_ms` (times the pace) and returns the
+    /// new time.
     #[inline]
     pub(crate) fn tick(&mut self, mean_ms: u64) -> i64 {
+        let mean_ms = mean_ms * self.pace_permille / 1000;
         self.clock_ms += self.rng.below(2 * mean_ms + 1) as i64;
         self.clock_ms
+    }
+
+    /// True when this stream draws a routine day.
+    #[inline]
+    pub(crate) fn routine(&self) -> bool {
+        self.profile == Profile::Routine
     }
 
     /// The next value of the counter.

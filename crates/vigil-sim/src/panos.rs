@@ -12,7 +12,7 @@ use crate::text::{push_ipv4, push_rfc3164, push_rfc3339, push_slash_time, push_u
 use crate::Stream;
 
 /// Mean time between two lines.
-const MEAN_GAP_MS: u64 = 40;
+pub(crate) const MEAN_GAP_MS: u64 = 40;
 
 /// How a firewall's syslog header looks.
 #[derive(Clone, Copy)]
@@ -112,21 +112,130 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
         let firewall = stream.rng.index(FIREWALLS.len());
         let session = stream.next_count();
         let threat = stream.rng.chance(120);
-        line(out, &mut stream.rng, estate, now, firewall, session, threat);
+        let routine = stream.routine();
+        line(
+            out,
+            &mut stream.rng,
+            estate,
+            now,
+            firewall,
+            session,
+            threat,
+            routine,
+        );
     }
 }
 
 /// One connection as the firewall saw it.
-struct Conn {
-    src: u32,
-    dst: u32,
-    nat_src: u32,
-    nat_dst: u32,
-    sport: u64,
-    dport: u64,
-    app: usize,
-    inbound: bool,
-    rule: &'static str,
+#[derive(Clone, Debug)]
+pub(crate) struct Conn {
+    pub src: u32,
+    pub dst: u32,
+    pub nat_src: u32,
+    pub nat_dst: u32,
+    pub sport: u64,
+    pub dport: u64,
+    /// Index into the applications (`ssl`, `web-browsing`, `dns`, `ssh`, `postgres`, `ms-rdp`,
+    /// `incomplete`, `google-base`).
+    pub app: usize,
+    pub inbound: bool,
+    pub rule: &'static str,
+}
+
+/// What a story's line says, beyond its connection.
+#[derive(Clone, Debug)]
+pub(crate) enum Log {
+    /// A TRAFFIC log: `start`/`end` with `allow`, or `deny`/`drop` with their action.
+    Traffic {
+        subtype: &'static str,
+        action: &'static str,
+        /// Bytes sent and received, and the session's length (s); drawn when `None`.
+        volume: Option<(u64, u64, u64)>,
+    },
+    /// A THREAT log with its signature (or URL) spelled out.
+    Threat {
+        subtype: &'static str,
+        action: &'static str,
+        /// `misc`: the URL, file name or resource.
+        misc: String,
+        /// Signature name and id, `Name(12345)`.
+        threat_id: &'static str,
+        category: &'static str,
+        severity: &'static str,
+        thr_category: &'static str,
+    },
+}
+
+/// The firewalls' host names, for stories that name the device.
+pub(crate) fn firewall_name(firewall: usize) -> &'static str {
+    FIREWALLS[firewall % FIREWALLS.len()].0
+}
+
+/// Appends one line of `log` for `conn`, seen by `firewall` at `now`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn story_line(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    estate: &Estate,
+    now: i64,
+    firewall: usize,
+    session: u64,
+    conn: &Conn,
+    log: &Log,
+) {
+    let firewall = firewall % FIREWALLS.len();
+    header(out, now, firewall);
+    let generated = now - rng.below(1500) as i64;
+    match log {
+        Log::Traffic {
+            subtype,
+            action,
+            volume,
+        } => {
+            let denied = *action != "allow";
+            body(
+                out, rng, estate, now, generated, firewall, session, conn, false, subtype, action,
+            );
+            traffic_tail(
+                out,
+                rng,
+                subtype,
+                now,
+                APPS[conn.app].2,
+                denied,
+                *volume,
+                FIREWALLS[firewall].0,
+                conn.src,
+                conn.dst,
+            );
+        }
+        Log::Threat {
+            subtype,
+            action,
+            misc,
+            threat_id,
+            category,
+            severity,
+            thr_category,
+        } => {
+            body(
+                out, rng, estate, now, generated, firewall, session, conn, true, subtype, action,
+            );
+            threat_fields(
+                out,
+                rng,
+                misc,
+                threat_id,
+                category,
+                severity,
+                thr_category,
+                FIREWALLS[firewall].0,
+                conn.src,
+                conn.dst,
+            );
+        }
+    }
+    out.push(b'\n');
 }
 
 fn connection(rng: &mut Rng, estate: &Estate) -> Conn {
@@ -200,16 +309,8 @@ fn location(buf: &mut Vec<u8>, ip: u32) {
     }
 }
 
-fn line(
-    out: &mut Vec<u8>,
-    rng: &mut Rng,
-    estate: &Estate,
-    now: i64,
-    firewall: usize,
-    session: u64,
-    threat: bool,
-) {
-    let (host, serial, header) = FIREWALLS[firewall];
+fn header(out: &mut Vec<u8>, now: i64, firewall: usize) {
+    let (host, _, header) = FIREWALLS[firewall];
     match header {
         Header::Bsd => {
             out.extend_from_slice(b"<14>");
@@ -231,12 +332,26 @@ fn line(
             out.extend_from_slice(b" - - - - ");
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn line(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    estate: &Estate,
+    now: i64,
+    firewall: usize,
+    session: u64,
+    threat: bool,
+    routine: bool,
+) {
+    header(out, now, firewall);
     let conn = connection(rng, estate);
     let generated = now - rng.below(1500) as i64;
-    let (app, _, category) = APPS[conn.app];
+    let category = APPS[conn.app].2;
     let denied = conn.rule == "deny-all-inbound";
     // Index into THREATS, or past its end for a URL log.
-    let threat_index = rng.index(THREATS.len() + 2);
+    let mut threat_index = rng.index(THREATS.len() + 2);
     let (subtype, action) = if threat {
         if threat_index >= THREATS.len() {
             (
@@ -249,6 +364,15 @@ fn line(
             )
         } else {
             let blocked = rng.chance(600);
+            if routine {
+                // A routine day: exploit attempts from the internet are blocked, and no
+                // beacons or malware cross the firewall.
+                threat_index = match threat_index {
+                    0 | 1 | 2 => threat_index,
+                    _ => 2,
+                };
+            }
+            let blocked = blocked || (routine && THREATS[threat_index].3 != "informational");
             (
                 THREATS[threat_index].0,
                 if blocked { "reset-both" } else { "alert" },
@@ -263,7 +387,46 @@ fn line(
         (if rng.chance(50) { "start" } else { "end" }, "allow")
     };
 
-    // Positions 0–30: shared by TRAFFIC and THREAT.
+    body(
+        out, rng, estate, now, generated, firewall, session, &conn, threat, subtype, action,
+    );
+    let host = FIREWALLS[firewall].0;
+    if threat {
+        threat_tail(
+            out,
+            rng,
+            threat_index,
+            session,
+            host,
+            conn.src,
+            conn.dst,
+            routine,
+        );
+    } else {
+        traffic_tail(
+            out, rng, subtype, now, category, denied, None, host, conn.src, conn.dst,
+        );
+    }
+    out.push(b'\n');
+}
+
+/// Positions 0–30: shared by TRAFFIC and THREAT.
+#[allow(clippy::too_many_arguments)]
+fn body(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    estate: &Estate,
+    now: i64,
+    generated: i64,
+    firewall: usize,
+    session: u64,
+    conn: &Conn,
+    threat: bool,
+    subtype: &str,
+    action: &str,
+) {
+    let (_, serial, _) = FIREWALLS[firewall];
+    let app = APPS[conn.app].0;
     field(out, "1");
     push_slash_time(out, now);
     out.push(b',');
@@ -319,15 +482,6 @@ fn line(
     );
     field(out, if conn.dport == 53 { "udp" } else { "tcp" });
     field(out, action);
-
-    if threat {
-        threat_tail(out, rng, threat_index, session, host, conn.src, conn.dst);
-    } else {
-        traffic_tail(
-            out, rng, subtype, now, category, denied, host, conn.src, conn.dst,
-        );
-    }
-    out.push(b'\n');
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -338,14 +492,15 @@ fn traffic_tail(
     now: i64,
     category: &str,
     denied: bool,
+    volume: Option<(u64, u64, u64)>,
     host: &str,
     src: u32,
     dst: u32,
 ) {
-    let (sent, received) = if denied || subtype == "start" {
-        (rng.range(60, 200), 0)
-    } else {
-        (rng.heavy(1_500, 50_000_000), rng.heavy(6_000, 500_000_000))
+    let (sent, received) = match volume {
+        Some((sent, received, _)) => (sent, received),
+        None if denied || subtype == "start" => (rng.range(60, 200), 0),
+        None => (rng.heavy(1_500, 50_000_000), rng.heavy(6_000, 500_000_000)),
     };
     let packets_sent = sent / rng.range(300, 1400) + 1;
     let packets_received = if received == 0 {
@@ -353,7 +508,11 @@ fn traffic_tail(
     } else {
         received / rng.range(600, 1400) + 1
     };
-    let elapsed = if denied { 0 } else { rng.heavy(5, 3_600) };
+    let elapsed = match volume {
+        Some((_, _, elapsed)) => elapsed,
+        None if denied => 0,
+        None => rng.heavy(5, 3_600),
+    };
     number(out, sent + received);
     number(out, sent);
     number(out, received);
@@ -383,6 +542,7 @@ fn traffic_tail(
     out.extend_from_slice(b"from-policy,,,0,,0,,N/A,0,0,0,0");
 }
 
+#[allow(clippy::too_many_arguments)]
 fn threat_tail(
     out: &mut Vec<u8>,
     rng: &mut Rng,
@@ -391,9 +551,13 @@ fn threat_tail(
     host: &str,
     src: u32,
     dst: u32,
+    routine: bool,
 ) {
     let (misc, threat_id, category, severity, thr_category) = if threat_index >= THREATS.len() {
-        let (url, category) = *rng.pick(&URLS);
+        let (mut url, mut category) = *rng.pick(&URLS);
+        if routine && category == "malware" {
+            (url, category) = URLS[URLS.len() - 1];
+        }
         (
             url.to_owned(),
             "(9999)",
@@ -409,6 +573,34 @@ fn threat_tail(
         };
         (misc, name, category, severity, thr_category)
     };
+    threat_fields(
+        out,
+        rng,
+        &misc,
+        threat_id,
+        category,
+        severity,
+        thr_category,
+        host,
+        src,
+        dst,
+    );
+}
+
+/// THREAT positions from `misc` on.
+#[allow(clippy::too_many_arguments)]
+fn threat_fields(
+    out: &mut Vec<u8>,
+    rng: &mut Rng,
+    misc: &str,
+    threat_id: &str,
+    category: &str,
+    severity: &str,
+    thr_category: &str,
+    host: &str,
+    src: u32,
+    dst: u32,
+) {
     out.push(b'"');
     out.extend_from_slice(misc.as_bytes());
     out.extend_from_slice(b"\",");

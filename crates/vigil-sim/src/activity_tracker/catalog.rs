@@ -66,6 +66,45 @@ pub(crate) const KINDS: &[(u32, Kind)] = &[
     (3, Kind::UserInvite),
 ];
 
+/// A routine working day: people log in, read and change things; tampering does not happen,
+/// and the changes that raise alerts (admin grants, new API keys) are rare.
+pub(crate) const ROUTINE_DAY_KINDS: &[(u32, Kind)] = &[
+    (170, Kind::UserApikeyLogin),
+    (110, Kind::BrowserLogin),
+    (150, Kind::ServiceIdLogin),
+    (130, Kind::ObjectRead),
+    (60, Kind::ObjectWrite),
+    (50, Kind::InstanceList),
+    (2, Kind::PolicyCreate),
+    (2, Kind::PolicyDelete),
+    (1, Kind::GroupMemberAdd),
+    (1, Kind::ApikeyCreate),
+    (8, Kind::SecurityGroupRuleCreate),
+    (3, Kind::SecurityGroupRuleUpdate),
+    (6, Kind::SecurityGroupRuleDelete),
+    (2, Kind::NetworkAclRuleCreate),
+    (6, Kind::InstanceCreate),
+    (1, Kind::ConsoleAccessToken),
+    (3, Kind::BucketCreate),
+    (1, Kind::BucketDelete),
+    (6, Kind::KeyRotate),
+    (1, Kind::UserInvite),
+];
+
+/// A routine night: automation (service IDs, data events), hardly any people.
+pub(crate) const ROUTINE_NIGHT_KINDS: &[(u32, Kind)] = &[
+    (15, Kind::UserApikeyLogin),
+    (5, Kind::BrowserLogin),
+    (220, Kind::ServiceIdLogin),
+    (170, Kind::ObjectRead),
+    (110, Kind::ObjectWrite),
+    (25, Kind::InstanceList),
+    (2, Kind::SecurityGroupRuleCreate),
+    (2, Kind::SecurityGroupRuleDelete),
+    (3, Kind::InstanceCreate),
+    (6, Kind::KeyRotate),
+];
+
 /// Builds one event of `kind`: the event and its `requestData` and `responseData` objects.
 pub(crate) fn build<'e>(
     kind: Kind,

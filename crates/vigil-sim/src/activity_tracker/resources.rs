@@ -156,7 +156,8 @@ pub(super) fn security_group_rule<'e>(
     };
     match kind {
         Kind::SecurityGroupRuleCreate => {
-            obj.obj("rule", |o| write_rule(o, &remote));
+            // The request body of `POST /security_groups/{id}/rules` is the rule prototype.
+            write_rule(&mut obj, &remote);
         }
         Kind::SecurityGroupRuleUpdate => {
             obj.str("updateType", "remote")

@@ -181,9 +181,17 @@ pub(super) fn http_activity(method: &str) -> ActivityId {
 /// The URL of a web filtering log: `url` is a path (`/config/`) or a whole URL, `hostname`
 /// the host.
 pub(super) fn web_url(fgt: &Fgt<'_>) -> Url {
+    // Absolute only when what precedes `://` is a scheme (RFC 3986: a letter, then letters,
+    // digits, `+`, `-`, `.`): a relative URL may carry `://` in its query
+    // (`/?x=${jndi:ldap://h/a}`).
+    let is_scheme = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
     let (scheme, rest) = match fgt.url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, fgt.url),
+        Some((scheme, rest)) if is_scheme(scheme) => (Some(scheme), rest),
+        _ => (None, fgt.url),
     };
     let (host, path_query) = match (scheme, rest.find('/')) {
         (Some(_), Some(slash)) => (

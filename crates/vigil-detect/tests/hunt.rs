@@ -1,0 +1,83 @@
+//! The alert builder: correlations read group-by fields through the rule's pipeline mapping.
+
+use vigil_detect::hunt::{match_event, AlertBuilder, MatchedEvent};
+use vigil_model::{ActivityId, ClassUid, Endpoint, Event, SourceType};
+use vigil_sigma::correlation::CorrelationOptions;
+use vigil_sigma::engine::{RuleSet, Scratch};
+
+const RULES: &str = "title: ssh attempt
+name: ssh_attempt
+logsource:
+  category: firewall
+detection:
+  selection:
+    dst_port: 22
+  condition: selection
+level: low
+---
+title: repeated ssh attempts from one address
+correlation:
+  type: event_count
+  rules: [ssh_attempt]
+  group-by: [src_ip]
+  timespan: 5m
+  condition:
+    gte: 3
+level: high
+";
+
+fn flow(source_type: SourceType, time: i64, src: &str) -> Event {
+    let mut e = Event::new(ClassUid::NetworkActivity, ActivityId::TRAFFIC, source_type);
+    e.time = time;
+    e.src_endpoint = Some(Box::new(Endpoint {
+        ip: Some(src.into()),
+        ..Endpoint::default()
+    }));
+    e.dst_mut().port = Some(22);
+    e
+}
+
+/// Regression: a `category: firewall` correlation grouped by the taxonomy name `src_ip` read
+/// the unmapped name on OCSF events and put every address in one null group.
+#[test]
+fn correlation_group_by_uses_the_pipeline_field_mapping() {
+    let mut set = RuleSet::with_shipped_pipelines().unwrap();
+    set.add_documents(
+        vigil_sigma::load::load_str(RULES, "rules.yml")
+            .into_iter()
+            .map(Result::unwrap),
+    );
+    let (rules, errors) = set.build();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut builder = AlertBuilder::new(&rules, CorrelationOptions::default()).unwrap();
+    let mut scratch = Scratch::new();
+    let mut alerts = Vec::new();
+    // Two addresses, two attempts each, on two vendors: no group reaches three.
+    let events = [
+        flow(SourceType::PanOs, 1_000, "198.51.100.1"),
+        flow(SourceType::FortiGate, 2_000, "198.51.100.2"),
+        flow(SourceType::PanOs, 3_000, "198.51.100.1"),
+        flow(SourceType::CheckPoint, 4_000, "198.51.100.2"),
+    ];
+    for event in events {
+        let matches = match_event(&rules, &event, &mut scratch).expect("the rule matches");
+        builder.push(&MatchedEvent { event, matches }, &mut alerts);
+    }
+    assert!(alerts.is_empty(), "{alerts:#?}");
+    let third = flow(SourceType::FortiGate, 5_000, "198.51.100.1");
+    let matches = match_event(&rules, &third, &mut scratch).unwrap();
+    builder.push(
+        &MatchedEvent {
+            event: third,
+            matches,
+        },
+        &mut alerts,
+    );
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let correlation = alerts[0].correlation.as_ref().unwrap();
+    assert_eq!(
+        correlation.group,
+        [("src_ip".to_owned(), Some("198.51.100.1".to_owned()))]
+    );
+    assert_eq!(alerts[0].evidence.len(), 3);
+}
