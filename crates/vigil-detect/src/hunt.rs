@@ -1,48 +1,204 @@
 //! From rule matches to alerts: single-rule alerts and correlations, in event-time order.
 //!
-//! Matching one event against the compiled rule set is stateless ([`match_event`]) and runs on
-//! any thread. Correlations are stateful and need events in time order, so matched events go
-//! to one [`AlertBuilder`] that is fed in event-time order (`vigil hunt` sorts the matched
-//! events of all files by time first, so correlations across files are exact whatever the
-//! order files are read in; a live pipeline feeds it as events arrive, relying on the
-//! correlation engine's allowed lateness).
+//! Matching one event against the compiled rule set is stateless and runs on any thread
+//! ([`Matcher::match_event`]): it returns a compact [`MatchedEvent`] — the single-rule alerts
+//! the event raises, and for rules that feed correlations only what the correlations read
+//! (the group-by, alias and value fields, read through the rule's pipeline mapping), the
+//! evidence and the entities. The event itself is not kept, so holding many matches is cheap.
+//!
+//! Correlations are stateful and need events in time order, so matched events go to one
+//! [`AlertBuilder`] fed in event-time order (`vigil hunt` sorts the matched events of all
+//! files by time first, so correlations across files are exact whatever the order files are
+//! read in; a live pipeline feeds it as events arrive, relying on the correlation engine's
+//! allowed lateness).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use vigil_model::Event;
-use vigil_model::SourceType;
+use vigil_model::{Event, SourceType};
 use vigil_sigma::ast::Meta;
 use vigil_sigma::correlation::{
     CorrelationAlert, CorrelationEngine, CorrelationError, CorrelationOptions, CorrelationStats,
     RuleRef,
 };
 use vigil_sigma::doc::{Document, EventDocument, FieldValue};
-use vigil_sigma::engine::{CompiledRuleSet, RuleMatch, Scratch};
+use vigil_sigma::engine::{CompiledRuleSet, Scratch};
 use vigil_sigma::pipeline::{self, Pipeline};
 
 use crate::alert::{
     correlation_type_name, Alert, AlertCorrelation, AlertEvidence, AlertRule, Entities,
 };
 
-/// An event that matched at least one rule.
-#[derive(Clone, Debug)]
-pub struct MatchedEvent {
-    /// The event.
-    pub event: Event,
-    /// The rules it matched.
-    pub matches: Vec<RuleMatch>,
+/// An owned field value, as correlations read it.
+#[derive(Clone, Debug, PartialEq)]
+enum Owned {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
 }
 
-/// Evaluates `event` against `rules` (routed by its source type); `None` when nothing matched.
-pub fn match_event(
-    rules: &CompiledRuleSet,
-    event: &Event,
-    scratch: &mut Scratch,
-) -> Option<Vec<RuleMatch>> {
-    let doc = EventDocument::new(event);
-    let mut matches = Vec::new();
-    rules.evaluate_with(scratch, event.source_type, &doc, &mut matches);
-    (!matches.is_empty()).then_some(matches)
+impl Owned {
+    fn of(value: FieldValue<'_>) -> Owned {
+        match value {
+            FieldValue::Str(s) => Owned::Str(s.into_owned()),
+            FieldValue::Int(i) => Owned::Int(i),
+            FieldValue::Float(f) => Owned::Float(f),
+            FieldValue::Bool(b) => Owned::Bool(b),
+            FieldValue::Null => Owned::Null,
+        }
+    }
+
+    fn view(&self) -> FieldValue<'_> {
+        match self {
+            Owned::Str(s) => FieldValue::Str(s.as_str().into()),
+            Owned::Int(i) => FieldValue::Int(*i),
+            Owned::Float(f) => FieldValue::Float(*f),
+            Owned::Bool(b) => FieldValue::Bool(*b),
+            Owned::Null => FieldValue::Null,
+        }
+    }
+}
+
+/// A rule match that feeds correlations: the rule and the fields correlations read.
+#[derive(Clone, Debug)]
+struct CorrelationInput {
+    rule_index: usize,
+    /// Field name (as the correlation writes it) → values; absent fields are not listed.
+    fields: Vec<(String, Vec<Owned>)>,
+}
+
+/// An event that matched at least one rule, reduced to what alerts and correlations need.
+#[derive(Clone, Debug)]
+pub struct MatchedEvent {
+    /// Event time (ms).
+    pub time: i64,
+    /// The event as evidence (place, class, matched fields).
+    pub evidence: AlertEvidence,
+    /// The entities the event names.
+    pub entities: Entities,
+    /// Single-rule alerts the event raises (rules not only feeding correlations).
+    pub alerts: Vec<Alert>,
+    correlation_inputs: Vec<CorrelationInput>,
+}
+
+/// Matches events against a rule set; shared by every worker thread.
+pub struct Matcher<'a> {
+    rules: &'a CompiledRuleSet,
+    /// Per rule index: it feeds some correlation.
+    feeds_correlation: Vec<bool>,
+    /// Per rule index: its own matches are not alerts (`generate: false` everywhere).
+    suppressed: Vec<bool>,
+    /// Every field name a correlation reads (group-by, alias targets, value fields).
+    correlation_fields: Vec<String>,
+}
+
+impl<'a> Matcher<'a> {
+    /// A matcher over `rules`; fails when the rules' correlations cannot run.
+    pub fn new(rules: &'a CompiledRuleSet) -> Result<Matcher<'a>, CorrelationError> {
+        let known = rules.known_rules();
+        let engine =
+            CorrelationEngine::new(rules.correlations(), &known, CorrelationOptions::default())?;
+        let mut fields = BTreeSet::new();
+        let mut referenced: BTreeSet<&str> = BTreeSet::new();
+        for c in rules.correlations() {
+            fields.extend(c.group_by.iter().cloned());
+            for per_rule in c.aliases.values() {
+                fields.extend(per_rule.values().cloned());
+            }
+            if let Some(condition) = &c.condition {
+                fields.extend(condition.field.iter().cloned());
+            }
+            referenced.extend(c.rules.iter().map(String::as_str));
+        }
+        let mut feeds_correlation = Vec::new();
+        let mut suppressed = Vec::new();
+        for info in rules.rules() {
+            let meta = &info.meta;
+            let feeds = meta.id.as_deref().is_some_and(|id| referenced.contains(id))
+                || meta.name.as_deref().is_some_and(|n| referenced.contains(n));
+            feeds_correlation.push(feeds);
+            suppressed.push(engine.suppresses_base_alerts(RuleRef::of(meta)));
+        }
+        Ok(Matcher {
+            rules,
+            feeds_correlation,
+            suppressed,
+            correlation_fields: fields.into_iter().collect(),
+        })
+    }
+
+    /// Evaluates `event` (routed by its source type); `None` when nothing matched.
+    pub fn match_event(&self, event: &Event, scratch: &mut Scratch) -> Option<MatchedEvent> {
+        let doc = EventDocument::new(event);
+        let mut matches = Vec::new();
+        self.rules
+            .evaluate_with(scratch, event.source_type, &doc, &mut matches);
+        if matches.is_empty() {
+            return None;
+        }
+        let mut entities = Entities::default();
+        entities.add_event(event);
+        let mut alerts = Vec::new();
+        let mut correlation_inputs = Vec::new();
+        for rule_match in &matches {
+            let Some(info) = self.rules.rule(rule_match.rule_index) else {
+                continue;
+            };
+            if !self
+                .suppressed
+                .get(rule_match.rule_index)
+                .copied()
+                .unwrap_or(false)
+            {
+                alerts.push(Alert::from_match(&info.meta, event, rule_match));
+            }
+            if !self
+                .feeds_correlation
+                .get(rule_match.rule_index)
+                .copied()
+                .unwrap_or(false)
+            {
+                continue;
+            }
+            // Correlations name fields as the rule does (`src_ip` of the firewall taxonomy):
+            // read them through the same pipeline mapping the rule's detection went through.
+            let plan = pipeline::plan(&info.logsource, event.source_type, self.rules.pipelines());
+            let mapped = MappedDocument {
+                inner: &doc,
+                plan: &plan,
+                pipelines: self.rules.pipelines(),
+            };
+            let mut fields = Vec::new();
+            for name in &self.correlation_fields {
+                let mut values = Vec::new();
+                if mapped.field(name, &mut |v| values.push(Owned::of(v))) {
+                    fields.push((name.clone(), values));
+                }
+            }
+            correlation_inputs.push(CorrelationInput {
+                rule_index: rule_match.rule_index,
+                fields,
+            });
+        }
+        Some(MatchedEvent {
+            time: event.time,
+            evidence: AlertEvidence {
+                time: event.time,
+                source_type: event.source_type,
+                provenance: event.provenance.clone(),
+                class_name: event.class_uid.name(),
+                matched_searches: Vec::new(),
+                matched_fields: matches
+                    .iter()
+                    .flat_map(|m| m.matched_fields.iter().cloned())
+                    .collect(),
+            },
+            entities,
+            alerts,
+            correlation_inputs,
+        })
+    }
 }
 
 /// How many matched events' evidence is kept for correlation alerts to cite.
@@ -81,57 +237,42 @@ impl<'a> AlertBuilder<'a> {
         self.correlations.stats()
     }
 
-    /// Feeds one matched event; appends the alerts it causes to `out`.
-    pub fn push(&mut self, matched: &MatchedEvent, out: &mut Vec<Alert>) {
-        let event = &matched.event;
+    /// Feeds one matched event; appends its single-rule alerts and the correlation alerts it
+    /// causes to `out`.
+    pub fn push(&mut self, matched: MatchedEvent, out: &mut Vec<Alert>) {
+        let MatchedEvent {
+            time,
+            evidence,
+            entities,
+            alerts,
+            correlation_inputs,
+        } = matched;
+        out.extend(alerts);
+        if correlation_inputs.is_empty() {
+            return;
+        }
         let event_id = self.next_event_id;
         self.next_event_id += 1;
-        let doc = EventDocument::new(event);
         // Kept before correlations run, so an alert fired by this very event cites it.
-        if !self.rules.correlations().is_empty() {
-            let mut entities = Entities::default();
-            entities.add_event(event);
-            let evidence = AlertEvidence {
-                time: event.time,
-                source_type: event.source_type,
-                provenance: event.provenance.clone(),
-                class_name: event.class_uid.name(),
-                matched_searches: Vec::new(),
-                matched_fields: matched
-                    .matches
-                    .iter()
-                    .flat_map(|m| m.matched_fields.iter().cloned())
-                    .collect(),
-            };
-            self.evidence.insert(event_id, (evidence, entities));
-            self.order.push_back(event_id);
-            while self.order.len() > EVIDENCE_KEPT {
-                if let Some(old) = self.order.pop_front() {
-                    self.evidence.remove(&old);
-                }
+        self.evidence.insert(event_id, (evidence, entities));
+        self.order.push_back(event_id);
+        while self.order.len() > EVIDENCE_KEPT {
+            if let Some(old) = self.order.pop_front() {
+                self.evidence.remove(&old);
             }
         }
-        for rule_match in &matched.matches {
-            let Some(info) = self.rules.rule(rule_match.rule_index) else {
+        for input in &correlation_inputs {
+            let Some(info) = self.rules.rule(input.rule_index) else {
                 continue;
             };
-            let rule = RuleRef::of(&info.meta);
-            if !self.correlations.suppresses_base_alerts(rule) {
-                out.push(Alert::from_match(&info.meta, event, rule_match));
-            }
-            // Correlations name fields as the rule does (`src_ip` of the firewall taxonomy):
-            // read them through the same pipeline mapping the rule's detection went through.
-            let plan = pipeline::plan(&info.logsource, event.source_type, self.rules.pipelines());
-            let mapped = MappedDocument {
-                inner: &doc,
-                plan: &plan,
-                pipelines: self.rules.pipelines(),
+            let doc = FieldsDocument {
+                fields: &input.fields,
             };
-            for fired in self
+            let fired = self
                 .correlations
-                .observe(rule, event.time, event_id, &mapped)
-            {
-                out.push(self.correlation_alert(&fired));
+                .observe(RuleRef::of(&info.meta), time, event_id, &doc);
+            for alert in fired {
+                out.push(self.correlation_alert(&alert));
             }
         }
     }
@@ -181,6 +322,25 @@ impl<'a> AlertBuilder<'a> {
             evidence,
         }
     }
+}
+
+/// The fields a correlation reads, kept from the matched event.
+struct FieldsDocument<'a> {
+    fields: &'a [(String, Vec<Owned>)],
+}
+
+impl Document for FieldsDocument<'_> {
+    fn field(&self, path: &str, each: &mut dyn FnMut(FieldValue<'_>)) -> bool {
+        let Some((_, values)) = self.fields.iter().find(|(name, _)| name == path) else {
+            return false;
+        };
+        for value in values {
+            each(value.view());
+        }
+        true
+    }
+
+    fn keywords(&self, _each: &mut dyn FnMut(&str) -> bool) {}
 }
 
 /// A document whose field names are translated by a rule's pipeline plan before lookup (the

@@ -1,6 +1,6 @@
 //! The alert builder: correlations read group-by fields through the rule's pipeline mapping.
 
-use vigil_detect::hunt::{match_event, AlertBuilder, MatchedEvent};
+use vigil_detect::hunt::{AlertBuilder, Matcher};
 use vigil_model::{ActivityId, ClassUid, Endpoint, Event, SourceType};
 use vigil_sigma::correlation::CorrelationOptions;
 use vigil_sigma::engine::{RuleSet, Scratch};
@@ -49,6 +49,7 @@ fn correlation_group_by_uses_the_pipeline_field_mapping() {
     );
     let (rules, errors) = set.build();
     assert!(errors.is_empty(), "{errors:?}");
+    let matcher = Matcher::new(&rules).unwrap();
     let mut builder = AlertBuilder::new(&rules, CorrelationOptions::default()).unwrap();
     let mut scratch = Scratch::new();
     let mut alerts = Vec::new();
@@ -60,19 +61,19 @@ fn correlation_group_by_uses_the_pipeline_field_mapping() {
         flow(SourceType::CheckPoint, 4_000, "198.51.100.2"),
     ];
     for event in events {
-        let matches = match_event(&rules, &event, &mut scratch).expect("the rule matches");
-        builder.push(&MatchedEvent { event, matches }, &mut alerts);
+        let matched = matcher
+            .match_event(&event, &mut scratch)
+            .expect("the rule matches");
+        assert!(
+            matched.alerts.is_empty(),
+            "the base rule only feeds the correlation"
+        );
+        builder.push(matched, &mut alerts);
     }
     assert!(alerts.is_empty(), "{alerts:#?}");
     let third = flow(SourceType::FortiGate, 5_000, "198.51.100.1");
-    let matches = match_event(&rules, &third, &mut scratch).unwrap();
-    builder.push(
-        &MatchedEvent {
-            event: third,
-            matches,
-        },
-        &mut alerts,
-    );
+    let matched = matcher.match_event(&third, &mut scratch).unwrap();
+    builder.push(matched, &mut alerts);
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let correlation = alerts[0].correlation.as_ref().unwrap();
     assert_eq!(

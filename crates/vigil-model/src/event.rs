@@ -207,6 +207,26 @@ impl Event {
         self.finding_info.get_or_insert_with(Box::default)
     }
 
+    /// Copies the original record out of the read buffer it is a slice of. `raw` shares that
+    /// buffer (hundreds of KiB) with every record read with it: an event kept long after its
+    /// stream was read (a rule match waiting for correlation) must own its bytes, or it keeps
+    /// the whole buffer alive.
+    pub fn detach(&mut self) {
+        self.raw = Bytes::copy_from_slice(&self.raw);
+    }
+
+    /// Drops the parts of the event that are only for display and can be big (`unmapped`,
+    /// API request and response payloads), keeping everything detection reads: OCSF fields,
+    /// the original record and native fields. For events held in memory in large numbers.
+    pub fn slim(&mut self) {
+        self.detach();
+        self.unmapped = serde_json::Value::Null;
+        if let Some(api) = self.api.as_mut() {
+            api.request_data = None;
+            api.response_data = None;
+        }
+    }
+
     /// Serializes the event to its OCSF JSON form (see `ser.rs` for the layout).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).expect("an event always serializes: its maps have string keys")

@@ -28,6 +28,8 @@ enum Command {
     Generate(cmd::generate::GenerateArgs),
     /// Work with Sigma rules: `vigil rules check PATH...`.
     Rules(cmd::rules::RulesArgs),
+    /// Simulate a day of the estate with labelled attack stories and a ground truth.
+    Simulate(cmd::simulate::SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cmd::demo::run(args),
         Command::Generate(args) => cmd::generate::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -16,7 +16,10 @@
 //! the hour crosses it (once per entity and hour), not when the hour ends. An entity alerts
 //! only once it has `min_history_hours` closed hours and the global learning period is over.
 
+use std::borrow::Borrow;
 use std::collections::VecDeque;
+use std::fmt::Display;
+use std::hash::Hash;
 
 use super::bounded::BoundedMap;
 use super::observation::Observation;
@@ -98,17 +101,18 @@ const API_RATE: Analytic = Analytic {
     ],
 };
 
-/// The series of every entity of one measure, bounded.
+/// The series of every entity of one measure, bounded; `K` is the entity (an address for
+/// egress, a user name for the API rate).
 #[derive(Debug)]
-pub(super) struct Baselines {
+pub(super) struct Baselines<K> {
     measure: Measure,
     options: BaselineOptions,
-    series: BoundedMap<Series>,
+    series: BoundedMap<K, Series>,
     pub(super) alerts: u64,
 }
 
-impl Baselines {
-    pub(super) fn new(measure: Measure, options: BaselineOptions) -> Baselines {
+impl<K: Hash + Eq> Baselines<K> {
+    pub(super) fn new(measure: Measure, options: BaselineOptions) -> Baselines<K> {
         let cap = options.max_entities;
         Baselines {
             measure,
@@ -127,14 +131,17 @@ impl Baselines {
     }
 
     /// Adds `amount` to `entity`'s current hour at the observation's time; may alert.
-    pub(super) fn add(
+    pub(super) fn add<Q>(
         &mut self,
-        entity: &str,
+        entity: &Q,
         amount: f64,
         observation: &Observation,
         learning: bool,
         out: &mut Vec<Alert>,
-    ) {
+    ) where
+        Q: ToOwned + Hash + Eq + Display + ?Sized,
+        K: Borrow<Q> + From<Q::Owned>,
+    {
         if amount <= 0.0 {
             return;
         }
@@ -169,7 +176,7 @@ impl Baselines {
             return;
         }
         series.alerted_hour = Some(series.hour);
-        let finding = finding(self.measure, entity, series, threshold);
+        let finding = finding(self.measure, &entity.to_string(), series, threshold);
         self.alerts += 1;
         let analytic = match self.measure {
             Measure::Egress => &EGRESS,

@@ -32,7 +32,7 @@ struct Pair {
 #[derive(Debug)]
 pub(super) struct Beacons {
     options: BeaconOptions,
-    pairs: BoundedMap<Pair>,
+    pairs: BoundedMap<Box<str>, Pair>,
     key: String,
     pub(super) alerts: u64,
     pub(super) merged: u64,
@@ -118,7 +118,9 @@ impl Beacons {
         self.key.clear();
         let _ = write!(self.key, "{}>{destination}", connection.src_ip);
         let options = &self.options;
-        let pair = self.pairs.entry(&self.key, observation.time, Pair::default);
+        let pair = self
+            .pairs
+            .entry(self.key.as_str(), observation.time, Pair::default);
         let start = connection.started_ms;
         // A silence longer than the longest interval ends whatever regularity there was.
         if pair

@@ -1,6 +1,8 @@
 //! A map with a hard entry cap that evicts its least recently seen entries, and counts them.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::hash::Hash;
 
 /// One entry and when (event time, ms) it was last touched.
 #[derive(Debug)]
@@ -9,20 +11,20 @@ struct Slot<V> {
     value: V,
 }
 
-/// At most `cap` entries keyed by string. When full, inserting evicts the eighth of the
+/// At most `cap` entries. When full, inserting evicts the eighth of the
 /// entries seen longest ago (by event time), so eviction costs O(n) once per n/8 inserts:
 /// constant per insert, amortized. Keys come from the monitored traffic, so the map keeps
 /// std's randomly keyed hasher (no hash flooding).
 #[derive(Debug)]
-pub(super) struct BoundedMap<V> {
-    map: HashMap<Box<str>, Slot<V>>,
+pub(super) struct BoundedMap<K, V> {
+    map: HashMap<K, Slot<V>>,
     cap: usize,
     evicted: u64,
 }
 
-impl<V> BoundedMap<V> {
+impl<K: Hash + Eq, V> BoundedMap<K, V> {
     /// An empty map holding at most `cap` (at least 1) entries.
-    pub(super) fn new(cap: usize) -> BoundedMap<V> {
+    pub(super) fn new(cap: usize) -> BoundedMap<K, V> {
         BoundedMap {
             map: HashMap::new(),
             cap: cap.max(1),
@@ -32,13 +34,17 @@ impl<V> BoundedMap<V> {
 
     /// The entry of `key`, created by `make` when absent (evicting first when full); marks it
     /// seen at `now_ms`.
-    pub(super) fn entry(&mut self, key: &str, now_ms: i64, make: impl FnOnce() -> V) -> &mut V {
+    pub(super) fn entry<Q>(&mut self, key: &Q, now_ms: i64, make: impl FnOnce() -> V) -> &mut V
+    where
+        Q: ToOwned + Hash + Eq + ?Sized,
+        K: Borrow<Q> + From<Q::Owned>,
+    {
         if !self.map.contains_key(key) {
             if self.map.len() >= self.cap {
                 self.evict();
             }
             self.map.insert(
-                key.into(),
+                K::from(key.to_owned()),
                 Slot {
                     last_seen_ms: now_ms,
                     value: make(),
@@ -80,21 +86,21 @@ mod tests {
 
     #[test]
     fn the_least_recently_seen_entries_leave_first() {
-        let mut map = BoundedMap::new(16);
+        let mut map: BoundedMap<Box<str>, i32> = BoundedMap::new(16);
         for i in 0..16 {
-            *map.entry(&format!("k{i}"), i, || 0) += 1;
+            *map.entry(format!("k{i}").as_str(), i, || 0) += 1;
         }
-        // Touch k0 so k1 and k2 are the oldest.
+        // Touch k0 so k1 and k2 are the oldest: the new key evicts them (an eighth of 16).
         *map.entry("k0", 100, || 0) += 1;
         *map.entry("new", 101, || 0) += 1;
-        assert_eq!(map.len(), 16);
+        assert_eq!(map.len(), 15);
         assert_eq!(map.evicted(), 2);
         assert!(map.map.contains_key("k0"));
         assert!(!map.map.contains_key("k1"));
         assert!(!map.map.contains_key("k2"));
         assert!(map.map.contains_key("k3"));
         for i in 0..1000 {
-            map.entry(&format!("more{i}"), 200 + i, || 0);
+            map.entry(format!("more{i}").as_str(), 200 + i, || 0);
         }
         assert!(map.len() <= 16);
         assert_eq!(map.evicted() as usize + map.len(), 1017);

@@ -141,7 +141,7 @@ enum EntityKind {
 #[derive(Debug)]
 pub(super) struct FirstSeen {
     options: FirstSeenOptions,
-    profiles: BoundedMap<Profile>,
+    profiles: BoundedMap<Box<str>, Profile>,
     key: String,
     pub(super) values_evicted: u64,
     pub(super) alerts: u64,
@@ -196,9 +196,9 @@ impl FirstSeen {
                 EntityKind::ApiKey => "key:",
             });
             self.key.push_str(name);
-            let profile = self
-                .profiles
-                .entry(&self.key, observation.time, Profile::default);
+            let profile =
+                self.profiles
+                    .entry(self.key.as_str(), observation.time, Profile::default);
             for attribute in ATTRIBUTES {
                 // Actions are followed for users; a key's actions are its user's.
                 if attribute == Attribute::Action && kind == EntityKind::ApiKey {

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context as _};
 use vigil_detect::alert::Alert;
-use vigil_detect::hunt::{match_event, AlertBuilder, MatchedEvent};
+use vigil_detect::analytics::{Analytics, AnalyticsOptions, Observation};
+use vigil_detect::hunt::{AlertBuilder, MatchedEvent, Matcher};
+use vigil_detect::intel::{IntelOptions, IntelSet, IntelSetBuilder};
 use vigil_formats::pipeline::{self, StreamOptions};
 use vigil_model::SourceType;
 use vigil_sigma::ast::{Document, Level};
@@ -71,6 +73,15 @@ pub struct HuntArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Threat-intelligence indicators to match every event against: STIX 2.1 bundles, CSV
+    /// (`type,value[,source][,confidence]`) or plain lists of IPs, CIDRs, domains, URLs and
+    /// hashes (repeatable; the format is recognized from the content).
+    #[arg(long = "intel", value_name = "FILE")]
+    pub intel: Vec<PathBuf>,
+    /// Turn off the behavioural analytics (beaconing, egress and API-rate baselines,
+    /// first-seen source IPs, countries, ASNs and API actions).
+    #[arg(long)]
+    pub no_analytics: bool,
 }
 
 fn parse_level(s: &str) -> Result<Level, String> {
@@ -114,6 +125,9 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     if rules.rules().is_empty() {
         bail!("no rules to hunt with: the built-in pack is off and `--rules` loaded none");
     }
+    let intel = load_intel(&args.intel)?;
+    let matcher = Matcher::new(&rules)
+        .map_err(|e| anyhow::anyhow!("the correlation rules cannot run: {e}"))?;
 
     let inputs: Vec<PathBuf> = walk::inputs(&args.paths)
         .into_iter()
@@ -132,31 +146,27 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let bar = progress_bar(inputs.len());
-    let results = Mutex::new((Summary::default(), Vec::<MatchedEvent>::new()));
+    let results = Mutex::new(WorkerOutput::default());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                let mut local = Summary::default();
-                let mut matched = Vec::new();
+                let mut local = WorkerOutput::default();
                 let mut scratch = Scratch::new();
+                let worker = Worker {
+                    args: &args,
+                    matcher: &matcher,
+                    intel: &intel,
+                    window: (from, to),
+                    progress: &progress,
+                };
                 loop {
                     let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
                     let Some(path) = next else { break };
-                    hunt_file(
-                        &path,
-                        &args,
-                        &rules,
-                        (from, to),
-                        &mut scratch,
-                        &progress,
-                        &mut local,
-                        &mut matched,
-                    );
+                    worker.hunt_file(&path, &mut scratch, &mut local);
                     progress.files.fetch_add(1, Ordering::Relaxed);
                 }
                 if let Ok(mut all) = results.lock() {
-                    all.0.merge(local);
-                    all.1.append(&mut matched);
+                    all.merge(local);
                 }
             });
         }
@@ -176,31 +186,54 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         update_bar(bar, &progress, started);
         bar.finish_and_clear();
     }
-    let (worker_summary, mut matched) = results.into_inner().unwrap_or_default();
+    let WorkerOutput {
+        summary: worker_summary,
+        mut matched,
+        mut observations,
+        alerts: intel_alerts,
+    } = results.into_inner().unwrap_or_default();
     summary.merge(worker_summary);
 
     // Correlations need event-time order across every file: sort the matched events (ties by
     // place, so the output does not depend on which thread read what first).
     matched.sort_by(|a, b| {
-        (
-            a.event.time,
-            &a.event.provenance.source,
-            a.event.provenance.offset,
-            a.event.provenance.index,
-        )
-            .cmp(&(
-                b.event.time,
-                &b.event.provenance.source,
-                b.event.provenance.offset,
-                b.event.provenance.index,
-            ))
+        let (pa, pb) = (&a.evidence.provenance, &b.evidence.provenance);
+        (a.time, &pa.source, pa.offset, pa.index).cmp(&(b.time, &pb.source, pb.offset, pb.index))
     });
+    let matched_events = matched.len();
     let mut builder = AlertBuilder::new(&rules, CorrelationOptions::default())
         .map_err(|e| anyhow::anyhow!("the correlation rules cannot run: {e}"))?;
-    let mut alerts = Vec::new();
-    for event in &matched {
+    let mut alerts = intel_alerts;
+    for event in matched {
         builder.push(event, &mut alerts);
     }
+    if !args.no_analytics {
+        // Analytics, like correlations, need event-time order across files.
+        observations.sort_by(|a, b| {
+            (
+                a.time,
+                &a.provenance.source,
+                a.provenance.offset,
+                a.provenance.index,
+            )
+                .cmp(&(
+                    b.time,
+                    &b.provenance.source,
+                    b.provenance.offset,
+                    b.provenance.index,
+                ))
+        });
+        let mut analytics = Analytics::new(AnalyticsOptions::default())
+            .map_err(|e| anyhow::anyhow!("the analytics cannot run: {e}"))?;
+        for observation in &observations {
+            analytics.observe_observation(observation, &mut alerts);
+        }
+    }
+    alerts.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then_with(|| a.rule.title.cmp(&b.rule.title))
+    });
     if let Some(min) = args.min_level {
         alerts.retain(|a| a.rule.level() >= min);
     }
@@ -234,6 +267,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         rules.rules().len(),
         rules.correlations().len(),
     )?;
+    writeln!(err, "  {matched_events} events matched a rule")?;
     Ok(ExitCode::from(if summary.has_errors() {
         EXIT_ERROR
     } else if summary.rejected() > 0 {
@@ -243,58 +277,114 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn hunt_file(
-    path: &PathBuf,
-    args: &HuntArgs,
-    rules: &CompiledRuleSet,
-    (from, to): (Option<i64>, Option<i64>),
-    scratch: &mut Scratch,
-    progress: &Progress,
-    summary: &mut Summary,
-    matched: &mut Vec<MatchedEvent>,
-) {
-    let name = path.display().to_string();
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) => {
-            summary.error(format!("cannot open `{name}`: {error}"));
-            return;
-        }
-    };
-    let reference = file
-        .metadata()
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| SystemTime::now());
-    let options = StreamOptions {
-        source_type: args.source_type,
-        reference_time_ms: reference
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        ..StreamOptions::default()
-    };
-    let result = pipeline::process(file, &name, &options, |out| {
-        summary.note_rejections(&out.rejections);
-        progress
-            .events
-            .fetch_add(out.events.len() as u64, Ordering::Relaxed);
-        for event in out.events.drain(..) {
-            if from.is_some_and(|f| event.time < f) || to.is_some_and(|t| event.time >= t) {
-                continue;
-            }
-            if let Some(matches) = match_event(rules, &event, scratch) {
-                progress.matched.fetch_add(1, Ordering::Relaxed);
-                matched.push(MatchedEvent { event, matches });
-            }
-        }
-    });
-    match result {
-        Ok(stats) => {
-            progress.bytes.fetch_add(stats.bytes, Ordering::Relaxed);
-            summary.add_stream(&stats);
-        }
-        Err(error) => summary.error(format!("cannot read `{name}`: {error}")),
+/// What every worker thread shares.
+struct Worker<'a> {
+    args: &'a HuntArgs,
+    matcher: &'a Matcher<'a>,
+    intel: &'a IntelSet,
+    window: (Option<i64>, Option<i64>),
+    progress: &'a Progress,
+}
+
+/// What one worker gathers; merged at the end.
+#[derive(Default)]
+struct WorkerOutput {
+    summary: Summary,
+    /// Events that matched a rule.
+    matched: Vec<MatchedEvent>,
+    /// What the analytics need of every event they use.
+    observations: Vec<Observation>,
+    /// Indicator alerts (stateless, raised as events are read).
+    alerts: Vec<Alert>,
+}
+
+impl WorkerOutput {
+    fn merge(&mut self, mut other: WorkerOutput) {
+        self.summary.merge(other.summary);
+        self.matched.append(&mut other.matched);
+        self.observations.append(&mut other.observations);
+        self.alerts.append(&mut other.alerts);
     }
+}
+
+impl Worker<'_> {
+    fn hunt_file(&self, path: &PathBuf, scratch: &mut Scratch, out: &mut WorkerOutput) {
+        let name = path.display().to_string();
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(error) => {
+                out.summary.error(format!("cannot open `{name}`: {error}"));
+                return;
+            }
+        };
+        let reference = file
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| SystemTime::now());
+        let options = StreamOptions {
+            source_type: self.args.source_type,
+            reference_time_ms: reference
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            ..StreamOptions::default()
+        };
+        let (from, to) = self.window;
+        let analytics = !self.args.no_analytics;
+        let WorkerOutput {
+            summary,
+            matched,
+            observations,
+            alerts,
+        } = out;
+        let result = pipeline::process(file, &name, &options, |batch| {
+            summary.note_rejections(&batch.rejections);
+            self.progress
+                .events
+                .fetch_add(batch.events.len() as u64, Ordering::Relaxed);
+            for event in batch.events.drain(..) {
+                if from.is_some_and(|f| event.time < f) || to.is_some_and(|t| event.time >= t) {
+                    continue;
+                }
+                self.intel.match_event(&event, alerts);
+                if analytics {
+                    observations.extend(Observation::from_event(&event));
+                }
+                if let Some(found) = self.matcher.match_event(&event, scratch) {
+                    self.progress.matched.fetch_add(1, Ordering::Relaxed);
+                    matched.push(found);
+                }
+            }
+        });
+        match result {
+            Ok(stats) => {
+                self.progress
+                    .bytes
+                    .fetch_add(stats.bytes, Ordering::Relaxed);
+                summary.add_stream(&stats);
+            }
+            Err(error) => summary.error(format!("cannot read `{name}`: {error}")),
+        }
+    }
+}
+
+fn load_intel(paths: &[PathBuf]) -> anyhow::Result<IntelSet> {
+    let mut builder = IntelSetBuilder::new(IntelOptions::default());
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read intel file `{}`", path.display()))?;
+        let report = builder.add_auto(&text, &path.display().to_string());
+        eprintln!(
+            "intel `{}`: {} indicators, {} duplicates, {} rejected",
+            path.display(),
+            report.accepted,
+            report.duplicates,
+            report.rejected
+        );
+        for reject in report.rejects.iter().take(5) {
+            eprintln!("  rejected: {reject:?}");
+        }
+    }
+    Ok(builder.build())
 }
 
 fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<CompiledRuleSet> {

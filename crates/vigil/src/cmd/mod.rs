@@ -11,6 +11,7 @@ pub mod generate;
 pub mod hunt;
 pub mod parse;
 pub mod rules;
+pub mod simulate;
 mod summary;
 
 /// Everything read was normalized.
