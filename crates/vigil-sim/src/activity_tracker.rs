@@ -138,7 +138,8 @@ pub(crate) fn write(stream: &mut Stream, estate: &Estate, n: usize, out: &mut Ve
             catalog::ROUTINE_NIGHT_KINDS
         };
         let kind = *stream.rng.weighted(kinds);
-        let (event, request, response) = catalog::build(kind, &mut stream.rng, estate);
+        let routine = stream.routine();
+        let (event, request, response) = catalog::build(kind, &mut stream.rng, estate, routine);
         emit(out, &mut stream.rng, time_ms, &event, &request, &response);
     }
 }

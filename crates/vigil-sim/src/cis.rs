@@ -123,6 +123,8 @@ pub(crate) struct FirewallSpec<'a> {
     pub source: &'a str,
     pub action: &'a str,
     pub description: &'a str,
+    /// The request's `RayID` (shared with its `http_requests` record); drawn when `None`.
+    pub ray_id: Option<&'a str>,
 }
 
 /// Appends `n` `firewall_events` records.
@@ -185,6 +187,7 @@ pub(crate) fn write_firewall_as(
             source,
             action,
             description,
+            ray_id: None,
         };
         firewall_record(out, rng, stamp, now, &spec);
     }
@@ -244,7 +247,10 @@ pub(crate) fn firewall_record(
         })
         .u64("OriginResponseStatus", 0)
         .str("OriginatorRayID", "00")
-        .str("RayID", &hex(rng, 16))
+        .str(
+            "RayID",
+            &spec.ray_id.map_or_else(|| hex(rng, 16), str::to_owned),
+        )
         .str("Ref", "")
         .str("RuleID", &hex(rng, 32))
         .str("Source", spec.source);
@@ -283,6 +289,8 @@ pub(crate) struct HttpSpec<'a> {
     /// Response body size.
     pub body_bytes: u64,
     pub duration_ms: u64,
+    /// The request's `RayID`; drawn when `None`.
+    pub ray_id: Option<&'a str>,
 }
 
 /// Appends `n` `http_requests` records.
@@ -378,6 +386,7 @@ pub(crate) fn write_http_as(
             },
             body_bytes: body,
             duration_ms: duration,
+            ray_id: None,
         };
         http_record(out, rng, stamp, start, &spec);
     }
@@ -397,7 +406,7 @@ pub(crate) fn http_record(
     let (colo, colo_id) = *rng.pick(&COLOS);
     let duration = spec.duration_ms;
     let body = spec.body_bytes;
-    let ray = hex(rng, 16);
+    let ray = spec.ray_id.map_or_else(|| hex(rng, 16), str::to_owned);
     let (security_action, security_rule, security_description) =
         spec.security.unwrap_or(("", "", ""));
     let mut obj = Obj::new(out);

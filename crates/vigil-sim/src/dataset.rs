@@ -98,6 +98,15 @@ pub struct DatasetSummary {
 }
 
 impl DatasetSummary {
+    /// Adds one written file.
+    pub(crate) fn add(&mut self, file: WrittenFile) {
+        self.by_source
+            .entry(file.source_type)
+            .or_default()
+            .add(&file);
+        self.files.push(file);
+    }
+
     /// Totals over all sources.
     pub fn total(&self) -> FeedSummary {
         let mut total = FeedSummary::default();
@@ -247,13 +256,13 @@ fn file_name(generator: &mut Generator, feed: Feed, index: usize) -> (PathBuf, b
 }
 
 /// A file being written, plain or gzip.
-enum Sink {
+pub(crate) enum Sink {
     Plain(BufWriter<File>),
     Gzip(Box<GzEncoder<BufWriter<File>>>),
 }
 
 impl Sink {
-    fn create(path: &Path, gzip: bool) -> io::Result<Sink> {
+    pub(crate) fn create(path: &Path, gzip: bool) -> io::Result<Sink> {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
@@ -265,7 +274,7 @@ impl Sink {
         })
     }
 
-    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
             Sink::Plain(w) => w.write_all(bytes),
             Sink::Gzip(w) => w.write_all(bytes),
@@ -274,11 +283,16 @@ impl Sink {
 
     /// Flushes and closes, returning the size on disk.
     fn finish(self) -> io::Result<u64> {
-        let file = match self {
+        let file = self.finish_file()?;
+        Ok(file.metadata()?.len())
+    }
+
+    /// Flushes and returns the file, still open.
+    pub(crate) fn finish_file(self) -> io::Result<File> {
+        Ok(match self {
             Sink::Plain(w) => w.into_inner().map_err(|e| e.into_error())?,
             Sink::Gzip(w) => w.finish()?.into_inner().map_err(|e| e.into_error())?,
-        };
-        Ok(file.metadata()?.len())
+        })
     }
 }
 

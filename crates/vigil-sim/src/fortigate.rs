@@ -321,7 +321,6 @@ fn traffic(
 }
 
 #[allow(clippy::too_many_arguments)]
-#[allow(clippy::too_many_arguments)]
 fn utm(
     out: &mut Vec<u8>,
     rng: &mut Rng,

@@ -26,6 +26,13 @@
 //! [`write_dataset`] writes a directory tree with files of every source, laid out as they are
 //! found in object storage or on a syslog server.
 //!
+//! [`simulate`] writes a *day* of the estate instead: the same sources paced hour by hour
+//! (business-hour administration, evening web traffic, flow logs per vNIC capture window),
+//! drawn as a routine day, with attack stories and benign look-alikes injected by the same
+//! writers and merged by time into the same files, and a `ground-truth.json` that says, for
+//! each story, when it happened, what it names and which rules of the IBM Cloud pack should
+//! fire. The stories live in `story/`, one function each.
+//!
 //! This crate does no detection or parsing and knows nothing of OCSF; it only knows the wire
 //! formats. It reads no clock: time starts at [`GeneratorOptions::start_ms`] and advances with
 //! the records.
@@ -42,12 +49,19 @@ mod fortigate;
 mod json;
 mod panos;
 mod rng;
+mod simulate;
+mod story;
+mod sysdig;
 mod text;
 
 #[cfg(test)]
 mod tests;
 
 pub use dataset::{write_dataset, DatasetOptions, DatasetSummary, FeedSummary, WrittenFile};
+pub use simulate::{
+    simulate, ExpectedRule, Loudness, SimulateOptions, Simulation, StoryEntities, StoryKind,
+    StoryTruth, DEFAULT_DAY_START_MS, SANCTIONED_SCANNER_IP,
+};
 
 use estate::Estate;
 use rng::Rng;
@@ -255,6 +269,44 @@ impl Generator {
             cloudtrail: Stream::new(seed, "cloudtrail", start_ms),
             options,
         }
+    }
+
+    /// The stream of a record-oriented feed.
+    pub(crate) fn stream_mut(&mut self, feed: Feed) -> &mut Stream {
+        match feed {
+            Feed::ActivityTracker => &mut self.activity_tracker,
+            Feed::Firewall(FirewallVendor::PanOs) => &mut self.panos,
+            Feed::Firewall(FirewallVendor::FortiGate) => &mut self.fortigate,
+            Feed::Firewall(FirewallVendor::CheckPoint) => &mut self.checkpoint,
+            Feed::CisFirewall => &mut self.cis_firewall,
+            Feed::CisHttp => &mut self.cis_http,
+            Feed::Falco => &mut self.falco,
+            Feed::CloudTrail => &mut self.cloudtrail,
+        }
+    }
+
+    /// Appends one record of `feed` (CIS records with timestamps as `cis_stamp`) and returns
+    /// its time.
+    pub(crate) fn write_one(
+        &mut self,
+        feed: Feed,
+        cis_stamp: cis::Stamp,
+        out: &mut Vec<u8>,
+    ) -> i64 {
+        let estate = &self.estate;
+        match feed {
+            Feed::CisFirewall => {
+                cis::write_firewall_as(&mut self.cis_firewall, estate, 1, out, cis_stamp)
+            }
+            Feed::CisHttp => cis::write_http_as(&mut self.cis_http, estate, 1, out, cis_stamp),
+            _ => self.write_records(feed, 1, out),
+        }
+        self.stream_mut(feed).clock_ms
+    }
+
+    /// The estate every source describes.
+    pub(crate) fn estate(&self) -> &Estate {
+        &self.estate
     }
 
     /// The options this generator was built with.

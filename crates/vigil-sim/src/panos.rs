@@ -166,11 +166,6 @@ pub(crate) enum Log {
     },
 }
 
-/// The firewalls' host names, for stories that name the device.
-pub(crate) fn firewall_name(firewall: usize) -> &'static str {
-    FIREWALLS[firewall % FIREWALLS.len()].0
-}
-
 /// Appends one line of `log` for `conn`, seen by `firewall` at `now`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn story_line(
@@ -368,7 +363,7 @@ fn line(
                 // A routine day: exploit attempts from the internet are blocked, and no
                 // beacons or malware cross the firewall.
                 threat_index = match threat_index {
-                    0 | 1 | 2 => threat_index,
+                    0..=2 => threat_index,
                     _ => 2,
                 };
             }

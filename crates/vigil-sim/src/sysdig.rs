@@ -60,8 +60,7 @@ pub(crate) fn kube_exec(out: &mut Vec<u8>, rng: &mut Rng, now: i64, exec: &KubeE
         })
         .str("type", "kubernetes")
         .obj("user", |u| {
-            u.str("username", exec.username)
-                .strs("groups", exec.groups);
+            u.str("username", exec.username).strs("groups", exec.groups);
         })
         .str("userAgent", exec.user_agent)
         .obj("labels", |l| {
@@ -92,7 +91,11 @@ pub(crate) struct Command<'a> {
 pub(crate) fn command(out: &mut Vec<u8>, rng: &mut Rng, now: i64, command: &Command<'_>) {
     let sub_ms = rng.below(1_000_000) as i64;
     let time_ns = now * 1_000_000 + sub_ms;
-    let comm = command.exepath.rsplit('/').next().unwrap_or(command.exepath);
+    let comm = command
+        .exepath
+        .rsplit('/')
+        .next()
+        .unwrap_or(command.exepath);
     let pid = rng.range(200, 60_000);
     let mut obj = Obj::new(out);
     obj.str("id", &hex(rng, 32))
@@ -123,10 +126,13 @@ pub(crate) fn command(out: &mut Vec<u8>, rng: &mut Rng, now: i64, command: &Comm
         .u64("userLoginUid", 4_294_967_295)
         .str("userLoginName", "<NA>")
         .obj("labels", |l| {
-            l.str("container.label.io.kubernetes.pod.namespace", command.namespace)
-                .str("host.hostName", command.hostname)
-                .str("kubernetes.cluster.name", command.cluster)
-                .str("kubernetes.pod.name", command.pod);
+            l.str(
+                "container.label.io.kubernetes.pod.namespace",
+                command.namespace,
+            )
+            .str("host.hostName", command.hostname)
+            .str("kubernetes.cluster.name", command.cluster)
+            .str("kubernetes.pod.name", command.pod);
         });
     obj.finish();
     out.push(b'\n');

@@ -5,6 +5,7 @@
 //! of each object it goes through (see [`lookup_in_object`]).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Number, Value};
@@ -17,6 +18,9 @@ const MAX_DEPTH: usize = 256;
 
 impl Document for Value {
     fn field(&self, path: &str, each: &mut dyn FnMut(FieldValue<'_>)) -> bool {
+        if let Value::Object(map) = self {
+            warm(self, map);
+        }
         lookup(self, path, each, 0)
     }
 
@@ -164,6 +168,41 @@ fn keys_sorted() -> bool {
     })
 }
 
+/// How many entries of an event's top-level object [`warm`] reads.
+const WARM_ENTRIES: usize = 64;
+
+thread_local! {
+    /// The address of the object [`warm`] last read on this thread.
+    static WARMED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// On the first lookup in an event (an object at another address than the last one), reads
+/// one byte of each top-level key and string value, and throws the bytes away.
+///
+/// This is only about memory latency; what lookups find is unchanged. An event that is not
+/// in the CPU caches (one of many parsed before being evaluated) costs a cache miss per
+/// B-tree node, key and value a lookup touches, and lookups take them one after another:
+/// each `get` needs a node before its keys, and the engine scans each value before asking
+/// for the next field. Here the loads of all keys and values are independent of each other,
+/// so their misses overlap, and the lookups that follow find them cached. For an event still
+/// in cache (just parsed, or read before), the pass costs one walk over the top-level keys.
+fn warm(value: &Value, map: &Map<String, Value>) {
+    let address = std::ptr::from_ref(value).addr();
+    match WARMED.try_with(|last| last.replace(address)) {
+        Ok(previous) if previous != address => {}
+        // The same object again, or the thread is being torn down.
+        _ => return,
+    }
+    let mut bytes = 0u8;
+    for (key, value) in map.iter().take(WARM_ENTRIES) {
+        bytes ^= key.as_bytes().first().copied().unwrap_or(0);
+        if let Value::String(text) = value {
+            bytes ^= text.as_bytes().first().copied().unwrap_or(0);
+        }
+    }
+    std::hint::black_box(bytes);
+}
+
 /// Emits a field's value: scalars as they are, arrays element by element (flattened),
 /// objects not at all.
 fn emit(value: &Value, each: &mut dyn FnMut(FieldValue<'_>), depth: usize) {
@@ -214,14 +253,6 @@ fn visit_strings(value: &Value, each: &mut dyn FnMut(&str) -> bool, depth: usize
         Value::Null | Value::Bool(_) => true,
     }
 }
-
-#[cfg(test)]
-fn tests_reference(v: &Value, p: &str, e: &mut dyn FnMut(FieldValue<'_>), d: usize) -> bool {
-    tests::reference(v, p, e, d)
-}
-#[cfg(test)]
-#[path = "/tmp/jv/variants.rs"]
-mod variants;
 
 #[cfg(test)]
 mod tests {
@@ -401,7 +432,7 @@ mod tests {
 
     /// The lookup as first written (the literal key, then one `get` per split), kept as the
     /// oracle the faster one must agree with.
-    pub(super) fn reference(
+    fn reference(
         value: &Value,
         path: &str,
         each: &mut dyn FnMut(FieldValue<'_>),
@@ -499,12 +530,12 @@ mod tests {
     /// their mixes collide on the same paths.
     fn key() -> impl Strategy<Value = String> {
         let segment = prop_oneof![
-            Just(""),
-            Just("a"),
-            Just("b"),
-            Just("ab"),
-            Just("a-"),
-            Just("é")
+            6 => Just("a"),
+            3 => Just("b"),
+            1 => Just(""),
+            1 => Just("ab"),
+            1 => Just("a-"),
+            1 => Just("é"),
         ];
         proptest::collection::vec(segment, 1..4).prop_map(|parts| parts.join("."))
     }
@@ -519,7 +550,7 @@ mod tests {
         leaf.prop_recursive(4, 48, 5, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                proptest::collection::btree_map(key(), inner, 0..6)
+                proptest::collection::btree_map(key(), inner, 0..8)
                     .prop_map(|map| Value::Object(map.into_iter().collect())),
             ]
         })
@@ -536,9 +567,11 @@ mod tests {
         }
     }
 
-    /// Field lookups on CloudTrail events, as the `cloudtrail_57` bench does them (the same
-    /// paths, about as often), against the reference:
-    /// `cargo test --release -p vigil-sigma --lib doc::json::tests::lookup_speed -- --ignored --nocapture`.
+    /// Field lookups on CloudTrail events against [`reference`]: the fields the
+    /// `cloudtrail_57` bench reads on every event, each value read through as the engine's
+    /// scan does. Over 20,000 events (out of the CPU caches, like the bench) and over 300
+    /// (in cache). Run in release:
+    /// `cargo test --release -p vigil-sigma --lib json::tests::lookup_speed -- --ignored --nocapture`
     #[test]
     #[ignore = "a measurement, not a test: run it in release"]
     fn lookup_speed() {
@@ -554,70 +587,48 @@ mod tests {
             "userIdentity.type",
             "userIdentity.arn",
             "userIdentity.sessionContext.sessionIssuer.type",
-            "errorMessage",
-            "additionalEventData.MFAUsed",
-            "responseElements.ConsoleLogin",
-            "requestParameters.containerDefinitions.command",
         ];
         for event in &events {
             for path in paths {
                 assert_eq!(check(event, path), check_reference(event, path));
-                for f in [
-                    super::variants::v2 as Lookup,
-                    super::variants::v3,
-                    super::variants::v4,
-                ] {
-                    let mut values = Vec::new();
-                    let e = f(event, path, &mut |v| values.push(owned(v)), 0);
-                    assert_eq!((e, values), check_reference(event, path));
-                }
             }
         }
-        type Lookup = fn(&Value, &str, &mut dyn FnMut(FieldValue<'_>), usize) -> bool;
-        let contenders: [(&str, Lookup); 5] = [
-            ("reference", reference),
-            ("lookup", lookup),
-            ("p_get_one", super::variants::p_get_one),
-            ("p_lens", super::variants::p_lens),
-            ("p_bytes", super::variants::p_bytes),
+        type Field = fn(&Value, &str, &mut dyn FnMut(FieldValue<'_>)) -> bool;
+        let contenders: [(&str, Field); 2] = [
+            ("reference", |doc, path, each| reference(doc, path, each, 0)),
+            ("field", |doc, path, each| doc.field(path, each)),
         ];
-        let engine_paths = &paths[..6];
-        let cpu_ns = || -> u64 {
+        // CPU time of this thread, so that other processes on the machine count less.
+        let cpu_ns = || {
             std::fs::read_to_string("/proc/thread-self/schedstat")
                 .ok()
-                .and_then(|text| text.split_whitespace().next()?.parse().ok())
-                .unwrap_or(0)
+                .and_then(|text| text.split_whitespace().next()?.parse::<u64>().ok())
         };
-        for (what, events, paths) in [
-            ("all 20k events, 6 engine paths", &events[..], engine_paths),
-            (
-                "300 events (cache-hot), 6 engine paths",
-                &events[..300],
-                engine_paths,
-            ),
-            ("all 20k events, 10 paths", &events[..], &paths[..]),
-        ] {
+        let started = std::time::Instant::now();
+        let now = || cpu_ns().unwrap_or_else(|| started.elapsed().as_nanos() as u64);
+        for events in [&events[..], &events[..300]] {
             let repeat = 300_000 / events.len();
-            let mut best = vec![f64::MAX; contenders.len()];
+            let mut best = [f64::MAX; 2];
             for _ in 0..5 {
-                for (slot, (_, run)) in contenders.iter().enumerate() {
-                    let before = cpu_ns();
-                    let mut values = 0usize;
+                for ((_, field), best) in contenders.iter().zip(&mut best) {
+                    let before = now();
+                    let mut bytes = 0usize;
                     for _ in 0..repeat {
                         for event in events {
                             for path in paths {
-                                std::hint::black_box(run(event, path, &mut |_| values += 1, 0));
+                                field(event, path, &mut |value| {
+                                    value.with_text(|text| bytes += text.bytes().len());
+                                });
                             }
                         }
                     }
-                    let spent =
-                        cpu_ns().saturating_sub(before) as f64 / (repeat * events.len()) as f64;
-                    best[slot] = best[slot].min(spent);
+                    std::hint::black_box(bytes);
+                    let spent = now().saturating_sub(before) as f64;
+                    *best = best.min(spent / (repeat * events.len()) as f64);
                 }
             }
-            println!("{what}:");
             for ((name, _), best) in contenders.iter().zip(best) {
-                println!("  {name:>9}: {best:.0} ns per event");
+                println!("{} events, {name:>9}: {best:.0} ns per event", events.len());
             }
         }
     }

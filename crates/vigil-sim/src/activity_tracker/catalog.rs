@@ -69,26 +69,26 @@ pub(crate) const KINDS: &[(u32, Kind)] = &[
 /// A routine working day: people log in, read and change things; tampering does not happen,
 /// and the changes that raise alerts (admin grants, new API keys) are rare.
 pub(crate) const ROUTINE_DAY_KINDS: &[(u32, Kind)] = &[
-    (170, Kind::UserApikeyLogin),
-    (110, Kind::BrowserLogin),
-    (150, Kind::ServiceIdLogin),
-    (130, Kind::ObjectRead),
-    (60, Kind::ObjectWrite),
-    (50, Kind::InstanceList),
-    (2, Kind::PolicyCreate),
-    (2, Kind::PolicyDelete),
-    (1, Kind::GroupMemberAdd),
-    (1, Kind::ApikeyCreate),
-    (8, Kind::SecurityGroupRuleCreate),
-    (3, Kind::SecurityGroupRuleUpdate),
-    (6, Kind::SecurityGroupRuleDelete),
-    (2, Kind::NetworkAclRuleCreate),
-    (6, Kind::InstanceCreate),
+    (1700, Kind::UserApikeyLogin),
+    (1100, Kind::BrowserLogin),
+    (1500, Kind::ServiceIdLogin),
+    (1300, Kind::ObjectRead),
+    (600, Kind::ObjectWrite),
+    (500, Kind::InstanceList),
+    (8, Kind::PolicyCreate),
+    (8, Kind::PolicyDelete),
+    (4, Kind::GroupMemberAdd),
+    (3, Kind::ApikeyCreate),
+    (40, Kind::SecurityGroupRuleCreate),
+    (15, Kind::SecurityGroupRuleUpdate),
+    (40, Kind::SecurityGroupRuleDelete),
+    (10, Kind::NetworkAclRuleCreate),
+    (40, Kind::InstanceCreate),
     (1, Kind::ConsoleAccessToken),
-    (3, Kind::BucketCreate),
-    (1, Kind::BucketDelete),
-    (6, Kind::KeyRotate),
-    (1, Kind::UserInvite),
+    (15, Kind::BucketCreate),
+    (2, Kind::BucketDelete),
+    (50, Kind::KeyRotate),
+    (2, Kind::UserInvite),
 ];
 
 /// A routine night: automation (service IDs, data events), hardly any people.
@@ -106,16 +106,18 @@ pub(crate) const ROUTINE_NIGHT_KINDS: &[(u32, Kind)] = &[
 ];
 
 /// Builds one event of `kind`: the event and its `requestData` and `responseData` objects.
+/// On a `routine` day, logins fail less often and nobody joins the Administrators group.
 pub(crate) fn build<'e>(
     kind: Kind,
     rng: &mut Rng,
     estate: &'e Estate,
+    routine: bool,
 ) -> (Event<'e>, Vec<u8>, Vec<u8>) {
     let account = rng.pick(&estate.accounts);
     let mut request = Vec::with_capacity(512);
     let mut response = Vec::with_capacity(512);
     let event = match kind {
-        Kind::UserApikeyLogin => login(rng, estate, account, &mut request, &mut response),
+        Kind::UserApikeyLogin => login(rng, estate, account, routine, &mut request, &mut response),
         Kind::BrowserLogin => browser_login(rng, estate, account, &mut request),
         Kind::ServiceIdLogin => service_login(rng, estate, account, &mut request, &mut response),
         Kind::ObjectRead | Kind::ObjectWrite => object_event(
@@ -144,7 +146,7 @@ pub(crate) fn build<'e>(
             &mut request,
             &mut response,
         ),
-        Kind::GroupMemberAdd => group_member_add(rng, estate, account, &mut request),
+        Kind::GroupMemberAdd => group_member_add(rng, estate, account, routine, &mut request),
         Kind::ApikeyCreate => apikey_create(rng, estate, account, &mut request, &mut response),
         Kind::SecurityGroupRuleCreate
         | Kind::SecurityGroupRuleUpdate

@@ -106,7 +106,8 @@ pub struct StoryTruth {
     /// Rules of the IBM Cloud pack expected to fire on it (for benign stories: the rules that
     /// fire below `high`, or that wrongly fire above it).
     pub expected_rules: Vec<ExpectedRule>,
-    /// Records it injected (flow records count once per vNIC window they appear in).
+    /// Records it injected (a connection in the flow logs counts once, however many vNIC
+    /// windows record it).
     pub records: u64,
 }
 

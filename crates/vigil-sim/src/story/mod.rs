@@ -260,16 +260,17 @@ impl<'a> StoryCtx<'a> {
         self.session
     }
 
-    fn note(&mut self, time_ms: i64, source: SourceType) {
-        self.first_ms = self.first_ms.min(time_ms);
-        self.last_ms = self.last_ms.max(time_ms);
+    /// Counts one record of `source` spanning `start_ms..=end_ms`.
+    fn note(&mut self, start_ms: i64, end_ms: i64, source: SourceType) {
+        self.first_ms = self.first_ms.min(start_ms);
+        self.last_ms = self.last_ms.max(end_ms);
         self.sources.insert(source);
         self.records += 1;
     }
 
     /// Injects one line.
     pub(crate) fn line(&mut self, time_ms: i64, sink: Sink, bytes: Vec<u8>) {
-        self.note(time_ms, sink.source_type());
+        self.note(time_ms, time_ms, sink.source_type());
         self.out.lines.push(Line {
             time_ms,
             sink,
@@ -293,9 +294,7 @@ impl<'a> StoryCtx<'a> {
 
     /// Injects one connection into the flow logs.
     pub(crate) fn flow(&mut self, flow: Flow) {
-        self.note(flow.start_ms, SourceType::VpcFlowLog);
-        self.note(flow.end_ms, SourceType::VpcFlowLog);
-        self.records -= 1;
+        self.note(flow.start_ms, flow.end_ms, SourceType::VpcFlowLog);
         self.out.flows.push(flow);
     }
 
@@ -305,7 +304,13 @@ impl<'a> StoryCtx<'a> {
     }
 
     /// Injects one PAN-OS line.
-    pub(crate) fn panos(&mut self, time_ms: i64, firewall: usize, conn: &panos::Conn, log: &panos::Log) {
+    pub(crate) fn panos(
+        &mut self,
+        time_ms: i64,
+        firewall: usize,
+        conn: &panos::Conn,
+        log: &panos::Log,
+    ) {
         let session = self.next_session();
         let mut bytes = Vec::with_capacity(700);
         panos::story_line(

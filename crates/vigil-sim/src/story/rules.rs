@@ -306,31 +306,9 @@ pub(crate) const AT_INSTANCE_CREATED_OUTSIDE_APPROVED_REGIONS: ExpectedRule = Ex
     level: "medium",
 };
 
-pub(crate) const VPC_HOST_SWEEP: ExpectedRule = ExpectedRule {
-    id: "7d6e16d8-fc46-433c-93c0-7084a646f309",
-    name: "ibm_vpc_host_sweep",
-    title: "Host sweep seen in IBM Cloud VPC flow logs",
-    level: "medium",
-};
-
-pub(crate) const VPC_INBOUND_REMOTE_ADMIN_FROM_INTERNET: ExpectedRule = ExpectedRule {
-    id: "d235589f-58d6-4316-8268-63cd7e4609d6",
-    name: "ibm_vpc_inbound_remote_admin_from_internet",
-    title: "IBM Cloud VPC remote administration port reached from the internet",
-    level: "medium",
-};
-
-pub(crate) const AT_IAM_BRUTE_FORCE: ExpectedRule = ExpectedRule {
-    id: "55e95643-7959-40cc-a34b-fe5c9874290b",
-    name: "ibm_at_iam_brute_force",
-    title: "IBM Cloud IAM brute force against one identity",
+pub(crate) const FALCO_REVERSE_SHELL: ExpectedRule = ExpectedRule {
+    id: "3be72697-1dd1-4ba7-9b92-260cb8963a06",
+    name: "ibm_falco_reverse_shell",
+    title: "Falco reverse shell in a container",
     level: "high",
 };
-
-pub(crate) const AT_COS_MASS_DOWNLOAD: ExpectedRule = ExpectedRule {
-    id: "2e0f03d5-cbc7-4185-8f0d-88f99af36942",
-    name: "ibm_at_cos_mass_download",
-    title: "Mass download from IBM Cloud Object Storage by one identity",
-    level: "medium",
-};
-

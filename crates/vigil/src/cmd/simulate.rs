@@ -15,8 +15,7 @@ use super::EXIT_OK;
 /// Arguments of `vigil simulate`.
 #[derive(clap::Args, Debug)]
 pub struct SimulateArgs {
-    /// Output directory (created if missing; files already there with the same names are
-    /// replaced).
+    /// Output directory: created if missing; it must be empty.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Hours of telemetry. Stories keep their length; below 24 their start times are
