@@ -170,6 +170,14 @@ impl Entities {
             add(&mut self.hosts, device.hostname.as_deref());
             add(&mut self.resources, device.instance_uid.as_deref());
             ip(device.ip.as_deref());
+            if let Some(container) = &device.container {
+                add(&mut self.resources, container.uid.as_deref());
+            }
+        }
+        for evidence in &event.evidences {
+            if let Some(container) = evidence.process.as_ref().and_then(|p| p.container.as_ref()) {
+                add(&mut self.resources, container.uid.as_deref());
+            }
         }
     }
 }

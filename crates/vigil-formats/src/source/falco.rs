@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use vigil_model::{
-    ActivityId, Actor, Analytic, ClassUid, Device, DispositionId, Event, Evidence, FindingInfo,
-    Metadata, Native, Product, SeverityId, SourceType, Str, User,
+    ActivityId, Actor, Analytic, ClassUid, Device, DispositionId, Endpoint, Event, Evidence,
+    FindingInfo, Metadata, Native, Product, SeverityId, SourceType, Str, User,
 };
 
 use crate::decode::syslog;
@@ -238,9 +238,24 @@ fn alert_event(
             }));
         }
     }
-    if process.is_some() {
+    // The connection of network rules: `fd.cip`/`fd.cport` the client, `fd.sip`/`fd.sport`
+    // the server (`fd.rip`/`fd.rport`, the remote end, when only it is given).
+    let endpoint = |ip: &str, port: &str| {
+        get(ip).map(|ip| {
+            Box::new(Endpoint {
+                ip: Some(ip),
+                port: get(port).and_then(|p| p.parse().ok()),
+                ..Endpoint::default()
+            })
+        })
+    };
+    let client = endpoint("fd.cip", "fd.cport");
+    let server = endpoint("fd.sip", "fd.sport").or_else(|| endpoint("fd.rip", "fd.rport"));
+    if process.is_some() || client.is_some() || server.is_some() {
         event.evidences.push(Evidence {
             process,
+            src_endpoint: client.map(|e| *e),
+            dst_endpoint: server.map(|e| *e),
             ..Evidence::default()
         });
     }

@@ -617,7 +617,9 @@ mod tests {
                         for event in events {
                             for path in paths {
                                 field(event, path, &mut |value| {
-                                    value.with_text(|text| bytes += text.bytes().len());
+                                    value.with_text(|text| {
+                                        bytes += text.bytes().map(usize::from).sum::<usize>()
+                                    });
                                 });
                             }
                         }
