@@ -9,8 +9,11 @@
 //! and must not fire it; `tests/rule_pack.rs` runs them through the real normalizers, the
 //! engine with the shipped pipelines, and the correlation engine.
 //!
-//! Later it will own what turns rule matches into alerts (dedup, suppression of correlation
-//! base rules), behavioural analytics Sigma cannot express and indicator matching.
+//! It also owns what turns matches into alerts ([`alert`], [`hunt`]: single-rule alerts,
+//! correlations fed in event-time order, `generate: false` honoured), threat-intelligence
+//! indicator matching ([`intel`]) and the behavioural analytics Sigma cannot express
+//! ([`analytics`]: beaconing, baselines, first-seen), all producing one [`alert::Alert`] shape.
+//! Later: dedup, suppression policies and notifications.
 //!
 //! What it must not know: file systems, clocks or wire formats. Rules are matched by
 //! `vigil-sigma` on events `vigil-formats` normalized; this crate only chooses and combines.
