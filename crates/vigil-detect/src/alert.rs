@@ -1,6 +1,7 @@
 //! Alerts: what a rule match (or a correlation) becomes for people and tools.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Serialize;
 use vigil_model::{Event, Provenance, SourceType};
@@ -187,8 +188,8 @@ impl Entities {
 pub struct Alert {
     /// When it happened: the event time, or the end of the correlation window (ms).
     pub time: i64,
-    /// The rule or correlation.
-    pub rule: AlertRule,
+    /// The rule or correlation (shared by every alert of the rule).
+    pub rule: Arc<AlertRule>,
     /// The correlation details, for correlation alerts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation: Option<AlertCorrelation>,
@@ -199,13 +200,13 @@ pub struct Alert {
 }
 
 impl Alert {
-    /// An alert for one rule match on one event.
-    pub fn from_match(meta: &Meta, event: &Event, matched: &RuleMatch) -> Alert {
+    /// An alert of `rule` for one match on one event.
+    pub fn from_match(rule: Arc<AlertRule>, event: &Event, matched: &RuleMatch) -> Alert {
         let mut entities = Entities::default();
         entities.add_event(event);
         Alert {
             time: event.time,
-            rule: AlertRule::from_meta(meta),
+            rule,
             correlation: None,
             entities,
             evidence: vec![AlertEvidence {

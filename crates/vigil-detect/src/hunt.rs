@@ -13,6 +13,7 @@
 //! allowed lateness).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use vigil_model::{Event, SourceType};
 use vigil_sigma::ast::Meta;
@@ -91,6 +92,8 @@ pub struct Matcher<'a> {
     suppressed: Vec<bool>,
     /// Every field name a correlation reads (group-by, alias targets, value fields).
     correlation_fields: Vec<String>,
+    /// Per rule index: the alert rule its alerts share.
+    alert_rules: Vec<Arc<AlertRule>>,
 }
 
 impl<'a> Matcher<'a> {
@@ -125,6 +128,11 @@ impl<'a> Matcher<'a> {
             feeds_correlation,
             suppressed,
             correlation_fields: fields.into_iter().collect(),
+            alert_rules: rules
+                .rules()
+                .iter()
+                .map(|info| Arc::new(AlertRule::from_meta(&info.meta)))
+                .collect(),
         })
     }
 
@@ -145,13 +153,17 @@ impl<'a> Matcher<'a> {
             let Some(info) = self.rules.rule(rule_match.rule_index) else {
                 continue;
             };
-            if !self
+            let alerting = !self
                 .suppressed
                 .get(rule_match.rule_index)
                 .copied()
-                .unwrap_or(false)
+                .unwrap_or(false);
+            if let Some(rule) = self
+                .alert_rules
+                .get(rule_match.rule_index)
+                .filter(|_| alerting)
             {
-                alerts.push(Alert::from_match(&info.meta, event, rule_match));
+                alerts.push(Alert::from_match(rule.clone(), event, rule_match));
             }
             if !self
                 .feeds_correlation
@@ -309,7 +321,7 @@ impl<'a> AlertBuilder<'a> {
         }
         Alert {
             time: fired.window_end_ms,
-            rule: AlertRule::from_meta(&meta),
+            rule: Arc::new(AlertRule::from_meta(&meta)),
             correlation: Some(AlertCorrelation {
                 kind: correlation_type_name(fired.kind),
                 group: fired.group.clone(),

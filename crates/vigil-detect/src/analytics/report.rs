@@ -34,7 +34,7 @@ impl Analytic {
     pub(super) fn alert(&self, level: Level, observation: &Observation, finding: Finding) -> Alert {
         Alert {
             time: observation.time,
-            rule: AlertRule {
+            rule: std::sync::Arc::new(AlertRule {
                 id: Some(self.id.to_owned()),
                 name: None,
                 title: self.title.to_owned(),
@@ -47,7 +47,7 @@ impl Analytic {
                     .iter()
                     .map(|f| (*f).to_owned())
                     .collect(),
-            },
+            }),
             correlation: Some(finding.correlation),
             entities: finding.entities,
             evidence: vec![AlertEvidence {

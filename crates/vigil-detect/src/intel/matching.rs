@@ -295,7 +295,7 @@ impl IntelSet {
         }
         Alert {
             time: event.time,
-            rule: AlertRule {
+            rule: std::sync::Arc::new(AlertRule {
                 id: Some(id.to_owned()),
                 name: None,
                 title: title.to_owned(),
@@ -306,7 +306,7 @@ impl IntelSet {
                 falsepositives: vec![
                     "stale indicators (shared hosting, reassigned addresses)".to_owned()
                 ],
-            },
+            }),
             correlation: None,
             entities,
             evidence: vec![AlertEvidence {
