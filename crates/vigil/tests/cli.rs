@@ -528,3 +528,60 @@ fn rules_export_writes_the_pack_and_it_checks_clean() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains(", 0 rejected"), "{stdout}");
 }
+
+/// A broken rule file is named with its construct and skipped, the other rules still run;
+/// `--strict` makes it an error.
+#[test]
+fn hunt_skips_broken_rules_unless_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    write(
+        &logs,
+        "at.json",
+        (at_login("2025-06-02T08:00:00Z", "alice", "203.0.113.9", "failure") + "\n").as_bytes(),
+    );
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    write(
+        &rules,
+        "good.yml",
+        HUNT_RULES.split("---").next().unwrap().as_bytes(),
+    );
+    write(
+        &rules,
+        "broken.yml",
+        b"title: Broken modifier\nlogsource:\n  product: ibm_cloud\n  service: activity_tracker\ndetection:\n  sel:\n    action|sometimes: x\n  condition: sel\n",
+    );
+    let base = [
+        "hunt",
+        logs.to_str().unwrap(),
+        "--no-default-rules",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ];
+    let out = vigil(&base);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: rule skipped"), "{stderr}");
+    assert!(stderr.contains("broken.yml"), "names the file: {stderr}");
+    assert!(
+        stderr.contains("action|sometimes"),
+        "names the construct: {stderr}"
+    );
+    let alerts = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        alerts.lines().count(),
+        1,
+        "the good rule still runs: {alerts}"
+    );
+
+    let mut strict = base.to_vec();
+    strict.push("--strict");
+    let out = vigil(&strict);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--strict"), "{stderr}");
+}

@@ -68,6 +68,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
         threads: None,
         intel: Vec::new(),
         no_analytics: false,
+        strict: false,
     })?;
     eprintln!(
         "\nnext: `vigil simulate --out DIR`, then `vigil hunt DIR --format jsonl`; the stories \

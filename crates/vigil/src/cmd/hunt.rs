@@ -78,6 +78,10 @@ pub struct HuntArgs {
     /// hashes (repeatable; the format is recognized from the content).
     #[arg(long = "intel", value_name = "FILE")]
     pub intel: Vec<PathBuf>,
+    /// Stop (exit 2) when any rule cannot be loaded or compiled, instead of skipping it with
+    /// a warning.
+    #[arg(long)]
+    pub strict: bool,
     /// Turn off the behavioural analytics (beaconing, egress and API-rate baselines,
     /// first-seen source IPs, countries, ASNs and API actions).
     #[arg(long)]
@@ -389,6 +393,10 @@ fn load_intel(paths: &[PathBuf]) -> anyhow::Result<IntelSet> {
 
 fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<CompiledRuleSet> {
     let mut documents: Vec<Document> = Vec::new();
+    // Rules that cannot be used (file, document, construct, reason), and where each loaded
+    // document came from, to name the file in compile errors.
+    let mut skipped: Vec<String> = Vec::new();
+    let mut places: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     if !args.no_default_rules {
         let (pack, errors) = vigil_detect::load_ibm_rule_pack();
         for e in errors {
@@ -420,8 +428,15 @@ fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<Compiled
         };
         for result in vigil_sigma::load::load_str(&text, &name) {
             match result {
-                Ok(document) => documents.push(document),
-                Err(e) => eprintln!("warning: rule skipped: {e} (see `vigil rules check`)"),
+                Ok(document) => {
+                    let meta = document.meta();
+                    let place = format!("{name}#{}", documents.len());
+                    places
+                        .entry(meta.id.clone().unwrap_or_else(|| meta.title.clone()))
+                        .or_insert(place);
+                    documents.push(document);
+                }
+                Err(e) => skipped.push(e.to_string()),
             }
         }
     }
@@ -434,7 +449,28 @@ fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<Compiled
     set.add_documents(documents);
     let (compiled, errors) = set.build();
     for e in errors {
-        eprintln!("warning: rule skipped: {e} (see `vigil rules check`)");
+        let key = e.id.clone().unwrap_or_else(|| e.title.clone());
+        match places.get(&key) {
+            Some(place) => skipped.push(format!(
+                "{}: {e}",
+                place
+                    .rsplit_once('#')
+                    .map_or(place.as_str(), |(file, _)| file)
+            )),
+            None => skipped.push(e.to_string()),
+        }
+    }
+    if args.strict && !skipped.is_empty() {
+        for message in &skipped {
+            eprintln!("error: {message}");
+        }
+        bail!(
+            "{} rule document(s) cannot be used (`--strict`); `vigil rules check` explains each",
+            skipped.len()
+        );
+    }
+    for message in &skipped {
+        eprintln!("warning: rule skipped: {message} (see `vigil rules check`)");
     }
     Ok(compiled)
 }
