@@ -1,6 +1,7 @@
 //! Expanding command-line paths into the files to read.
 
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A file to read, or a path that could not be walked.
 pub enum Input {
@@ -47,4 +48,13 @@ fn walk_dir(dir: &Path, out: &mut Vec<Input>) {
             }
         }
     }
+}
+
+/// The reference time for records without a year (RFC 3164): the file's modification time,
+/// or now when it has none (standard input), in ms since the epoch.
+pub fn reference_time_ms(modified: Option<SystemTime>) -> i64 {
+    modified
+        .unwrap_or_else(SystemTime::now)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 use vigil_detect::alert::Alert;
@@ -16,13 +16,14 @@ use vigil_detect::analytics::{Analytics, AnalyticsOptions, Observation};
 use vigil_detect::hunt::{AlertBuilder, MatchedEvent, Matcher};
 use vigil_detect::intel::{IntelOptions, IntelSet, IntelSetBuilder};
 use vigil_formats::pipeline::{self, StreamOptions};
-use vigil_model::SourceType;
+use vigil_model::{Provenance, SourceType};
 use vigil_sigma::ast::{Document, Level};
 use vigil_sigma::correlation::CorrelationOptions;
 use vigil_sigma::engine::{CompiledRuleSet, EngineOptions, RuleSet, Scratch};
 
+use super::rule_files::RuleFiles;
 use super::summary::Summary;
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTED};
+use super::EXIT_OK;
 use crate::walk::{self, Input};
 
 /// Output formats for alerts.
@@ -201,8 +202,8 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     // Correlations need event-time order across every file: sort the matched events (ties by
     // place, so the output does not depend on which thread read what first).
     matched.sort_by(|a, b| {
-        let (pa, pb) = (&a.evidence.provenance, &b.evidence.provenance);
-        (a.time, &pa.source, pa.offset, pa.index).cmp(&(b.time, &pb.source, pb.offset, pb.index))
+        time_and_place(a.time, &a.evidence.provenance)
+            .cmp(&time_and_place(b.time, &b.evidence.provenance))
     });
     let matched_events = matched.len();
     let mut builder = AlertBuilder::new(&rules, CorrelationOptions::default())
@@ -214,18 +215,7 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
     if !args.no_analytics {
         // Analytics, like correlations, need event-time order across files.
         observations.sort_by(|a, b| {
-            (
-                a.time,
-                &a.provenance.source,
-                a.provenance.offset,
-                a.provenance.index,
-            )
-                .cmp(&(
-                    b.time,
-                    &b.provenance.source,
-                    b.provenance.offset,
-                    b.provenance.index,
-                ))
+            time_and_place(a.time, &a.provenance).cmp(&time_and_place(b.time, &b.provenance))
         });
         let mut analytics = Analytics::new(AnalyticsOptions::default())
             .map_err(|e| anyhow::anyhow!("the analytics cannot run: {e}"))?;
@@ -272,13 +262,13 @@ pub fn run(args: HuntArgs) -> anyhow::Result<ExitCode> {
         rules.correlations().len(),
     )?;
     writeln!(err, "  {matched_events} events matched a rule")?;
-    Ok(ExitCode::from(if summary.has_errors() {
-        EXIT_ERROR
-    } else if summary.rejected() > 0 {
-        EXIT_REJECTED
-    } else {
-        EXIT_OK
-    }))
+    Ok(ExitCode::from(summary.exit_code()))
+}
+
+/// The order matched events and observations are fed in: event time, ties broken by place so
+/// the result does not depend on which thread read what first.
+fn time_and_place(time: i64, place: &Provenance) -> (i64, &str, u64, Option<u32>) {
+    (time, &place.source, place.offset, place.index)
 }
 
 /// What every worker thread shares.
@@ -321,15 +311,10 @@ impl Worker<'_> {
                 return;
             }
         };
-        let reference = file
-            .metadata()
-            .and_then(|m| m.modified())
-            .unwrap_or_else(|_| SystemTime::now());
+        let modified = file.metadata().and_then(|m| m.modified()).ok();
         let options = StreamOptions {
             source_type: self.args.source_type,
-            reference_time_ms: reference
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            reference_time_ms: walk::reference_time_ms(modified),
             ..StreamOptions::default()
         };
         let (from, to) = self.window;
@@ -393,10 +378,6 @@ fn load_intel(paths: &[PathBuf]) -> anyhow::Result<IntelSet> {
 
 fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<CompiledRuleSet> {
     let mut documents: Vec<Document> = Vec::new();
-    // Rules that cannot be used (file, document, construct, reason), and where each loaded
-    // document came from, to name the file in compile errors.
-    let mut skipped: Vec<String> = Vec::new();
-    let mut places: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     if !args.no_default_rules {
         let (pack, errors) = vigil_detect::load_ibm_rule_pack();
         for e in errors {
@@ -404,42 +385,13 @@ fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<Compiled
         }
         documents.extend(pack);
     }
-    for input in walk::inputs(&args.rules) {
-        let path = match input {
-            Input::File(path) => path,
-            Input::Error(path, error) => {
-                summary.error(format!("cannot read rules `{}`: {error}", path.display()));
-                continue;
-            }
-        };
-        if !path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
-        {
-            continue;
-        }
-        let name = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => {
-                summary.error(format!("cannot read rules `{name}`: {error}"));
-                continue;
-            }
-        };
-        for result in vigil_sigma::load::load_str(&text, &name) {
-            match result {
-                Ok(document) => {
-                    let meta = document.meta();
-                    let place = format!("{name}#{}", documents.len());
-                    places
-                        .entry(meta.id.clone().unwrap_or_else(|| meta.title.clone()))
-                        .or_insert(place);
-                    documents.push(document);
-                }
-                Err(e) => skipped.push(e.to_string()),
-            }
-        }
+    let mut read = RuleFiles::read(&args.rules);
+    for error in std::mem::take(&mut read.read_errors) {
+        summary.error(format!("rules: {error}"));
     }
+    // Rules that cannot be used: file, document, construct, reason.
+    let mut skipped: Vec<String> = read.rejected.iter().map(ToString::to_string).collect();
+    documents.append(&mut read.documents);
     let mut set = RuleSet::with_shipped_pipelines()
         .map_err(|e| anyhow::anyhow!("the shipped pipelines do not load: {e}"))?;
     set.options(EngineOptions {
@@ -449,13 +401,10 @@ fn load_rules(args: &HuntArgs, summary: &mut Summary) -> anyhow::Result<Compiled
     set.add_documents(documents);
     let (compiled, errors) = set.build();
     for e in errors {
-        let key = e.id.clone().unwrap_or_else(|| e.title.clone());
-        match places.get(&key) {
+        match read.place_of(e.id.as_deref(), &e.title) {
             Some(place) => skipped.push(format!(
                 "{}: {e}",
-                place
-                    .rsplit_once('#')
-                    .map_or(place.as_str(), |(file, _)| file)
+                place.rsplit_once('#').map_or(place, |(file, _)| file)
             )),
             None => skipped.push(e.to_string()),
         }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod generate;
 pub mod hunt;
 pub mod parse;
+mod rule_files;
 pub mod rules;
 pub mod simulate;
 mod summary;

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use anyhow::Context as _;
 use vigil_formats::pipeline::{self, StreamOptions};
@@ -13,7 +13,7 @@ use vigil_formats::Output;
 use vigil_model::SourceType;
 
 use super::summary::{table_row, Summary};
-use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTED};
+use super::EXIT_OK;
 use crate::walk::{self, Input};
 
 /// Output formats for events.
@@ -104,13 +104,10 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         };
-        let reference = mtime.unwrap_or_else(SystemTime::now);
         let options = StreamOptions {
             source_type: args.source_type,
             limits,
-            reference_time_ms: reference
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            reference_time_ms: walk::reference_time_ms(mtime),
         };
         let result = pipeline::process(reader, &name, &options, |out: &mut Output| {
             if write_error.is_some() {
@@ -143,13 +140,7 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
         None => {}
     }
     summary.print(&mut io::stderr().lock(), elapsed)?;
-    Ok(ExitCode::from(if summary.has_errors() {
-        EXIT_ERROR
-    } else if summary.rejected() > 0 {
-        EXIT_REJECTED
-    } else {
-        EXIT_OK
-    }))
+    Ok(ExitCode::from(summary.exit_code()))
 }
 
 fn write_output(

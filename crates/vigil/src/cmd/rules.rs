@@ -10,10 +10,9 @@ use vigil_model::SourceType;
 use vigil_sigma::ast::Document;
 use vigil_sigma::correlation::{CorrelationEngine, CorrelationOptions};
 use vigil_sigma::engine::{EngineOptions, RuleSet};
-use vigil_sigma::load;
 
+use super::rule_files::RuleFiles;
 use super::{EXIT_ERROR, EXIT_OK, EXIT_REJECTED};
-use crate::walk::{self, Input};
 
 /// Arguments of `vigil rules`.
 #[derive(clap::Args, Debug)]
@@ -106,71 +105,26 @@ struct Rejected {
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let mut errors = Vec::new();
-    let mut rejected: Vec<Rejected> = Vec::new();
-    let mut documents = Vec::new();
-    let mut files = 0u64;
-    // Where each document came from (by id, and by title), to name it in compile errors.
-    let mut places: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    for input in walk::inputs(&args.paths) {
-        let path = match input {
-            Input::Error(path, error) => {
-                errors.push(format!("cannot read `{}`: {error}", path.display()));
-                continue;
-            }
-            Input::File(path) => path,
-        };
-        let is_yaml = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
-        if !is_yaml {
-            continue;
-        }
-        let name = path.display().to_string();
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    rejected.push(Rejected {
-                        place: name,
-                        reason: "invalid_utf8".into(),
-                        detail: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-                    });
-                    continue;
-                }
-            },
-            Err(error) => {
-                errors.push(format!("cannot open `{name}`: {error}"));
-                continue;
-            }
-        };
-        files += 1;
-        for (index, result) in load::load_str(&text, &name).into_iter().enumerate() {
-            match result {
-                Ok(document) => {
-                    let meta = document.meta();
-                    let place = format!("{name}#{}", index + 1);
-                    if let Some(id) = &meta.id {
-                        places.entry(id.clone()).or_insert_with(|| place.clone());
-                    }
-                    places.entry(meta.title.clone()).or_insert(place);
-                    documents.push(document);
-                }
-                Err(e) => rejected.push(Rejected {
-                    place: format!("{}#{}", e.source, e.document + 1),
-                    reason: e.reason.to_owned(),
-                    detail: format!(
-                        "{}{}: {}",
-                        e.title.as_deref().unwrap_or("(untitled)"),
-                        e.id.as_deref()
-                            .map(|id| format!(" ({id})"))
-                            .unwrap_or_default(),
-                        e.detail
-                    ),
-                }),
-            }
-        }
-    }
+    let mut read = RuleFiles::read(&args.paths);
+    let errors = std::mem::take(&mut read.read_errors);
+    let files = read.files;
+    let mut rejected: Vec<Rejected> = read
+        .rejected
+        .iter()
+        .map(|e| Rejected {
+            place: format!("{}#{}", e.source, e.document + 1),
+            reason: e.reason.to_owned(),
+            detail: format!(
+                "{}{}: {}",
+                e.title.as_deref().unwrap_or("(untitled)"),
+                e.id.as_deref()
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default(),
+                e.detail
+            ),
+        })
+        .collect();
+    let documents = std::mem::take(&mut read.documents);
     let loaded = documents.len();
     let count = |kind: fn(&Document) -> bool| documents.iter().filter(|d| kind(d)).count();
     let rules = count(|d| matches!(d, Document::Rule(_)));
@@ -192,12 +146,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     set.add_documents(documents);
     let (compiled, build_errors) = set.build();
     for e in &build_errors {
-        let place =
-            e.id.as_ref()
-                .and_then(|id| places.get(id))
-                .or_else(|| places.get(&e.title))
-                .cloned()
-                .unwrap_or_default();
+        let place = read.place_of(e.id.as_deref(), &e.title).unwrap_or_default();
         rejected.push(Rejected {
             place: format!("{place} {} `{}`", e.kind.name(), e.title),
             reason: "compile".into(),

@@ -73,6 +73,17 @@ impl Summary {
         !self.errors.is_empty()
     }
 
+    /// The exit code the counts call for (see `cmd/mod.rs`).
+    pub fn exit_code(&self) -> u8 {
+        if self.has_errors() {
+            super::EXIT_ERROR
+        } else if self.rejected() > 0 {
+            super::EXIT_REJECTED
+        } else {
+            super::EXIT_OK
+        }
+    }
+
     /// Total rejections.
     pub fn rejected(&self) -> u64 {
         self.by_source.values().map(|c| c.rejected).sum()
