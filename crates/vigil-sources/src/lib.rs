@@ -1,0 +1,1 @@
+//! Collectors: watched directories, S3-compatible object storage, syslog (UDP, TCP, TLS).
