@@ -18,8 +18,8 @@ use std::sync::Arc;
 use vigil_model::{Event, SourceType};
 use vigil_sigma::ast::Meta;
 use vigil_sigma::correlation::{
-    CorrelationAlert, CorrelationEngine, CorrelationError, CorrelationOptions, CorrelationStats,
-    RuleRef,
+    CorrelationAlert, CorrelationEngine, CorrelationError, CorrelationOptions, CorrelationSnapshot,
+    CorrelationStats, RuleRef,
 };
 use vigil_sigma::doc::{Document, EventDocument, FieldValue};
 use vigil_sigma::engine::{CompiledRuleSet, Scratch};
@@ -213,8 +213,20 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// How many matched events' evidence is kept for correlation alerts to cite.
-const EVIDENCE_KEPT: usize = 1_000_000;
+/// How many matched events' evidence is kept for correlation alerts to cite, unless
+/// [`AlertBuilder::with_evidence_capacity`] says otherwise.
+pub const DEFAULT_EVIDENCE_KEPT: usize = 1_000_000;
+
+/// What an [`AlertBuilder`] keeps across a restart: the correlation engine's open windows and
+/// the next event id (so ids in restored windows are not reused). Evidence is not kept:
+/// a correlation that fires after a restart cites the evidence of the events seen since.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AlertBuilderSnapshot {
+    /// The correlation engine's windows.
+    pub correlations: CorrelationSnapshot,
+    /// The id the next correlated event gets.
+    pub next_event_id: u64,
+}
 
 /// Turns matched events (fed in event-time order) into alerts.
 pub struct AlertBuilder<'a> {
@@ -222,9 +234,10 @@ pub struct AlertBuilder<'a> {
     correlations: CorrelationEngine,
     next_event_id: u64,
     /// Evidence of recent matched events by id, for correlation alerts; the oldest are dropped
-    /// past [`EVIDENCE_KEPT`].
+    /// past `evidence_capacity`.
     evidence: HashMap<u64, (AlertEvidence, Entities)>,
     order: VecDeque<u64>,
+    evidence_capacity: usize,
 }
 
 impl<'a> AlertBuilder<'a> {
@@ -241,7 +254,56 @@ impl<'a> AlertBuilder<'a> {
             next_event_id: 0,
             evidence: HashMap::new(),
             order: VecDeque::new(),
+            evidence_capacity: DEFAULT_EVIDENCE_KEPT,
         })
+    }
+
+    /// A builder like [`AlertBuilder::new`] that resumes from `snapshot` (windows of
+    /// correlations that are gone or changed are dropped, as
+    /// [`CorrelationEngine::restore`] says).
+    pub fn restore(
+        rules: &'a CompiledRuleSet,
+        options: CorrelationOptions,
+        snapshot: &AlertBuilderSnapshot,
+    ) -> Result<AlertBuilder<'a>, CorrelationError> {
+        let known = rules.known_rules();
+        let correlations = CorrelationEngine::restore(
+            rules.correlations(),
+            &known,
+            options,
+            &snapshot.correlations,
+        )?;
+        Ok(AlertBuilder {
+            rules,
+            correlations,
+            next_event_id: snapshot.next_event_id,
+            evidence: HashMap::new(),
+            order: VecDeque::new(),
+            evidence_capacity: DEFAULT_EVIDENCE_KEPT,
+        })
+    }
+
+    /// Keeps the evidence of at most `events` correlated events (a long-running pipeline
+    /// bounds its memory with this; correlation windows longer than what it covers cite fewer
+    /// events).
+    pub fn with_evidence_capacity(mut self, events: usize) -> AlertBuilder<'a> {
+        self.evidence_capacity = events;
+        self
+    }
+
+    /// The state to resume from after a restart.
+    pub fn snapshot(&self) -> AlertBuilderSnapshot {
+        AlertBuilderSnapshot {
+            correlations: self.correlations.snapshot(),
+            next_event_id: self.next_event_id,
+        }
+    }
+
+    /// Drops correlation groups that can no longer share a window with an event at or after
+    /// `watermark_ms` (event time), so an idle stream does not hold them forever; returns how
+    /// many. O(groups): call it periodically.
+    pub fn expire_before(&mut self, watermark_ms: i64) -> usize {
+        self.correlations.expire_before(watermark_ms)
     }
 
     /// Correlation engine counters.
@@ -268,7 +330,7 @@ impl<'a> AlertBuilder<'a> {
         // Kept before correlations run, so an alert fired by this very event cites it.
         self.evidence.insert(event_id, (evidence, entities));
         self.order.push_back(event_id);
-        while self.order.len() > EVIDENCE_KEPT {
+        while self.order.len() > self.evidence_capacity {
             if let Some(old) = self.order.pop_front() {
                 self.evidence.remove(&old);
             }
