@@ -80,6 +80,9 @@ pub struct MatchedEvent {
     pub entities: Entities,
     /// Single-rule alerts the event raises (rules not only feeding correlations).
     pub alerts: Vec<Alert>,
+    /// Every rule the event matched, alerting or only feeding correlations (what the event
+    /// store indexes as the event's rule hits).
+    pub hits: Vec<Arc<AlertRule>>,
     correlation_inputs: Vec<CorrelationInput>,
 }
 
@@ -148,11 +151,15 @@ impl<'a> Matcher<'a> {
         let mut entities = Entities::default();
         entities.add_event(event);
         let mut alerts = Vec::new();
+        let mut hits = Vec::with_capacity(matches.len());
         let mut correlation_inputs = Vec::new();
         for rule_match in &matches {
             let Some(info) = self.rules.rule(rule_match.rule_index) else {
                 continue;
             };
+            if let Some(rule) = self.alert_rules.get(rule_match.rule_index) {
+                hits.push(rule.clone());
+            }
             let alerting = !self
                 .suppressed
                 .get(rule_match.rule_index)
@@ -208,6 +215,7 @@ impl<'a> Matcher<'a> {
             },
             entities,
             alerts,
+            hits,
             correlation_inputs,
         })
     }
@@ -319,6 +327,7 @@ impl<'a> AlertBuilder<'a> {
             evidence,
             entities,
             alerts,
+            hits: _,
             correlation_inputs,
         } = matched;
         out.extend(alerts);

@@ -53,7 +53,8 @@ pub struct FieldPredicate {
 pub enum Predicate {
     /// `field:value` (exact; for IP fields a single address).
     Eq(Value),
-    /// `field:pat*tern` (`*` any run, `?` one character).
+    /// `field:pat*tern` (`*` any run, `?` one character). In the pattern, `\*`, `\?` and
+    /// `\\` stand for a literal `*`, `?` and `\`; every other character is literal.
     Wildcard(String),
     /// `field:10.0.0.0/8`.
     Cidr(IpNet),
@@ -68,7 +69,7 @@ pub enum Predicate {
     },
     /// `field:*` (present with any value).
     Exists,
-    /// `field:/regex/`.
+    /// `field:/regex/` (Rust `regex` syntax; `\/` in the query is a `/` in the pattern).
     Regex(String),
 }
 
@@ -109,7 +110,8 @@ pub struct Value {
 /// Free text.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TextTerm {
-    /// One word (may hold `*` / `?` wildcards).
+    /// One word (may hold `*` / `?` wildcards; `\*`, `\?`, `\\` are literal, as in
+    /// [`Predicate::Wildcard`]).
     Word(String),
     /// A quoted phrase (words in this order).
     Phrase(String),
@@ -201,4 +203,114 @@ pub enum AggFunction {
     Min,
     /// `max(field)`.
     Max,
+}
+
+impl AggFunction {
+    /// The function's name as printed (`count`, `dc`, `sum`, `avg`, `min`, `max`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AggFunction::Count => "count",
+            AggFunction::DistinctCount => "dc",
+            AggFunction::Sum => "sum",
+            AggFunction::Avg => "avg",
+            AggFunction::Min => "min",
+            AggFunction::Max => "max",
+        }
+    }
+
+    /// The output column of a call without `as`: `count` for `count()`, otherwise
+    /// `name(field)` (`dc(user)`, `sum(bytes_out)`, `count(user)`).
+    pub fn default_alias(self, field: Option<&str>) -> String {
+        match field {
+            None => self.name().to_string(),
+            Some(field) => format!("{}({field})", self.name()),
+        }
+    }
+}
+
+impl Query {
+    /// A copy with every span set to `0..0`, for comparing trees whatever text they came
+    /// from (canonical text and the typed query hold the same tree at different offsets).
+    pub fn without_spans(&self) -> Query {
+        Query {
+            filter: self.filter.without_spans(),
+            pipes: self.pipes.iter().map(Pipe::without_spans).collect(),
+        }
+    }
+}
+
+impl Expr {
+    /// A copy with every span set to `0..0` (see [`Query::without_spans`]).
+    pub fn without_spans(&self) -> Expr {
+        match self {
+            Expr::All => Expr::All,
+            Expr::And(operands) => Expr::And(operands.iter().map(Expr::without_spans).collect()),
+            Expr::Or(operands) => Expr::Or(operands.iter().map(Expr::without_spans).collect()),
+            Expr::Not(operand) => Expr::Not(Box::new(operand.without_spans())),
+            Expr::Field(predicate) => Expr::Field(FieldPredicate {
+                field_span: 0..0,
+                value_span: 0..0,
+                ..predicate.clone()
+            }),
+            Expr::Text(term) => Expr::Text(term.clone()),
+        }
+    }
+}
+
+impl Pipe {
+    /// A copy with every span set to `0..0` (see [`Query::without_spans`]).
+    pub fn without_spans(&self) -> Pipe {
+        let refs = |fields: &[FieldRef]| fields.iter().map(FieldRef::without_spans).collect();
+        let aggs = |aggs: &[Aggregation]| {
+            aggs.iter()
+                .map(|agg| Aggregation {
+                    field: agg.field.as_ref().map(FieldRef::without_spans),
+                    span: 0..0,
+                    ..agg.clone()
+                })
+                .collect()
+        };
+        match self {
+            Pipe::Stats { aggs: list, by } => Pipe::Stats {
+                aggs: aggs(list),
+                by: refs(by),
+            },
+            Pipe::Timechart {
+                span_ms,
+                aggs: list,
+                by,
+            } => Pipe::Timechart {
+                span_ms: *span_ms,
+                aggs: aggs(list),
+                by: by.as_ref().map(FieldRef::without_spans),
+            },
+            Pipe::Top { limit, field } => Pipe::Top {
+                limit: *limit,
+                field: field.without_spans(),
+            },
+            Pipe::Sort(keys) => Pipe::Sort(
+                keys.iter()
+                    .map(|key| SortKey {
+                        field: key.field.without_spans(),
+                        descending: key.descending,
+                    })
+                    .collect(),
+            ),
+            Pipe::Head(count) => Pipe::Head(*count),
+            Pipe::Tail(count) => Pipe::Tail(*count),
+            Pipe::Dedup(fields) => Pipe::Dedup(refs(fields)),
+            Pipe::Table(fields) => Pipe::Table(refs(fields)),
+            Pipe::Where(expr) => Pipe::Where(expr.without_spans()),
+        }
+    }
+}
+
+impl FieldRef {
+    /// A copy with the span set to `0..0`.
+    pub fn without_spans(&self) -> FieldRef {
+        FieldRef {
+            name: self.name.clone(),
+            span: 0..0,
+        }
+    }
 }

@@ -1,0 +1,584 @@
+//! The ingest pipeline: chunks in, durable events and alerts out.
+//!
+//! ```text
+//!  submit ──> [bounded queue] ──> N workers ──> commit thread
+//!            (seq numbered)      normalize      in seq order: store append (durable)
+//!                                match rules    → checkpoints + ack → correlations,
+//!                                intel          analytics → alerts → state
+//! ```
+//!
+//! Workers are stateless (decode, normalize, single-event rules and indicators), so they run
+//! in parallel. Everything stateful runs on the one commit thread, in submission order:
+//! the write-ahead-log append (an event is acknowledged only once it is durable), then the
+//! source checkpoint, then the acknowledgement to a push client, then correlations and
+//! analytics (which want events in arrival order), then alerts into the state store.
+//! The queue is bounded: [`Pipeline::try_submit`] fails with `Full` (push clients get 503),
+//! [`Pipeline::submit`] waits (pull sources slow down).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use vigil_detect::alert::Alert;
+use vigil_detect::analytics::{Analytics, AnalyticsOptions, Observation};
+use vigil_detect::hunt::{AlertBuilder, AlertBuilderSnapshot, MatchedEvent, Matcher};
+use vigil_formats::pipeline::{self as formats, StreamOptions};
+use vigil_formats::stream::Limits;
+use vigil_model::Rejection;
+use vigil_sigma::correlation::CorrelationOptions;
+use vigil_sigma::engine::Scratch;
+use vigil_sources::Chunk;
+use vigil_state::{Checkpoint, DeadLetter, StateStore};
+use vigil_store::{EventStore, StoredEvent};
+
+use crate::detection::Detection;
+use crate::metrics::Metrics;
+
+/// The state-store key under which the correlation windows are saved.
+pub const CORRELATION_CHECKPOINT: (&str, &str) = ("vigil.detect", "correlations");
+
+/// What a push client is told once its batch is durable.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Receipt {
+    /// Events stored.
+    pub events: u64,
+    /// Records dead-lettered.
+    pub rejected: u64,
+}
+
+/// Why a chunk was not taken or not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The queue is full: retry later.
+    #[error("the ingest queue is full")]
+    Full,
+    /// The pipeline is shutting down.
+    #[error("the pipeline is stopped")]
+    Stopped,
+    /// The store refused the batch; nothing of it is durable.
+    #[error("the event store failed: {0}")]
+    Store(String),
+}
+
+/// One chunk and who waits for it.
+pub struct Job {
+    /// The bytes and their origin.
+    pub chunk: Chunk,
+    /// Wall-clock time it was received (ms): the reference time for year-less syslog and the
+    /// time of its dead letters.
+    pub received_ms: i64,
+    /// Told the outcome once the chunk's events are durable (push sources).
+    pub ack: Option<oneshot::Sender<Result<Receipt, PipelineError>>>,
+}
+
+/// Tuning.
+#[derive(Clone, Debug)]
+pub struct PipelineOptions {
+    /// Worker threads.
+    pub workers: usize,
+    /// Chunks queued before `try_submit` refuses.
+    pub queue_chunks: usize,
+    /// Largest decompressed chunk.
+    pub max_decompressed_bytes: u64,
+    /// Run the behavioural analytics.
+    pub analytics: bool,
+    /// How often the correlation windows are saved.
+    pub snapshot_interval: Duration,
+}
+
+/// Counters the API reports.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    /// Chunks accepted.
+    pub chunks: AtomicU64,
+    /// Events made durable.
+    pub events: AtomicU64,
+    /// Records dead-lettered.
+    pub rejected: AtomicU64,
+    /// Alerts raised.
+    pub alerts: AtomicU64,
+    /// Chunks waiting or in work.
+    pub in_flight: AtomicU64,
+}
+
+/// A running pipeline.
+pub struct Pipeline {
+    sender: Mutex<Option<SyncSender<(u64, Job)>>>,
+    next_seq: Mutex<u64>,
+    stats: Arc<PipelineStats>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// What the pipeline writes to and reads rules from.
+#[derive(Clone)]
+pub struct Sinks {
+    /// Events.
+    pub store: Arc<EventStore>,
+    /// Alerts, checkpoints, dead letters.
+    pub state: StateStore,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// The detection in force (replaced when rules change).
+    pub detection: Arc<RwLock<Arc<Detection>>>,
+}
+
+/// A chunk after the workers.
+struct Processed {
+    job: Job,
+    stored: Vec<StoredEvent>,
+    matched: Vec<MatchedEvent>,
+    observations: Vec<Observation>,
+    intel_alerts: Vec<Alert>,
+    rejections: Vec<Rejection>,
+    /// Events per source type.
+    by_type: BTreeMap<&'static str, u64>,
+    read_error: Option<String>,
+}
+
+impl Pipeline {
+    /// Starts the workers and the commit thread.
+    pub fn start(options: PipelineOptions, sinks: Sinks) -> Pipeline {
+        let (sender, receiver) = mpsc::sync_channel::<(u64, Job)>(options.queue_chunks.max(1));
+        let receiver = Arc::new(Mutex::new(receiver));
+        let workers = options.workers.max(1);
+        // Workers to the commit thread: bounded too, so a slow disk stops the workers.
+        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Processed)>(workers * 2);
+        let stats = Arc::new(PipelineStats::default());
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for n in 0..workers {
+            let receiver = receiver.clone();
+            let done_tx = done_tx.clone();
+            let sinks = sinks.clone();
+            let options = options.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("vigil-worker-{n}"))
+                .spawn(move || worker(&receiver, &done_tx, &sinks, &options))
+                .expect("a thread can be spawned at startup");
+            threads.push(handle);
+        }
+        drop(done_tx);
+        {
+            let stats = stats.clone();
+            let handle = std::thread::Builder::new()
+                .name("vigil-commit".to_owned())
+                .spawn(move || commit(done_rx, &sinks, &options, &stats))
+                .expect("a thread can be spawned at startup");
+            threads.push(handle);
+        }
+        Pipeline {
+            sender: Mutex::new(Some(sender)),
+            next_seq: Mutex::new(0),
+            stats,
+            threads: Mutex::new(threads),
+            stopping,
+        }
+    }
+
+    /// Queues `job`, or fails at once with `Full` when the queue is full (handing the job
+    /// back).
+    pub fn try_submit(&self, job: Job) -> Result<(), (PipelineError, Box<Job>)> {
+        // The sequence number is taken and the job sent under one lock, so numbers reach the
+        // commit thread without gaps.
+        let Ok(mut next) = self.next_seq.lock() else {
+            return Err((PipelineError::Stopped, Box::new(job)));
+        };
+        let sender = match self.sender.lock() {
+            Ok(guard) => guard.clone(),
+            Err(_) => None,
+        };
+        let Some(sender) = sender else {
+            return Err((PipelineError::Stopped, Box::new(job)));
+        };
+        match sender.try_send((*next, job)) {
+            Ok(()) => {
+                *next += 1;
+                self.stats.chunks.fetch_add(1, Ordering::Relaxed);
+                self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(TrySendError::Full((_, job))) => Err((PipelineError::Full, Box::new(job))),
+            Err(TrySendError::Disconnected((_, job))) => {
+                Err((PipelineError::Stopped, Box::new(job)))
+            }
+        }
+    }
+
+    /// Queues `job`, waiting while the queue is full.
+    pub async fn submit(&self, mut job: Job) -> Result<(), PipelineError> {
+        let mut wait = Duration::from_millis(1);
+        loop {
+            match self.try_submit(job) {
+                Ok(()) => return Ok(()),
+                Err((PipelineError::Full, back)) => {
+                    if self.stopping.load(Ordering::Relaxed) {
+                        return Err(PipelineError::Stopped);
+                    }
+                    job = *back;
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_millis(50));
+                }
+                Err((error, _)) => return Err(error),
+            }
+        }
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &PipelineStats {
+        &self.stats
+    }
+
+    /// Stops taking chunks, finishes the queued ones (each made durable and acknowledged)
+    /// and saves the correlation windows.
+    pub fn shutdown(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        if let Ok(mut sender) = self.sender.lock() {
+            sender.take();
+        }
+        let threads = match self.threads.lock() {
+            Ok(mut threads) => std::mem::take(&mut *threads),
+            Err(_) => Vec::new(),
+        };
+        for thread in threads {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn worker(
+    receiver: &Mutex<Receiver<(u64, Job)>>,
+    done: &SyncSender<(u64, Processed)>,
+    sinks: &Sinks,
+    options: &PipelineOptions,
+) {
+    let mut scratch = Scratch::new();
+    let mut carried: Option<(u64, Job)> = None;
+    // One round per detection in force: the matcher borrows the rule set, so a rule change
+    // ends the round and the job that noticed it is carried into the next.
+    loop {
+        let Some(detection) = current(sinks) else {
+            return;
+        };
+        let Ok(matcher) = Matcher::new(&detection.rules) else {
+            // Checked when the detection was built; cannot fail here.
+            return;
+        };
+        loop {
+            let (seq, job) = match carried.take() {
+                Some(next) => next,
+                None => {
+                    let next = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(next) = next else {
+                        return;
+                    };
+                    next
+                }
+            };
+            if current(sinks).is_some_and(|latest| !Arc::ptr_eq(&latest, &detection)) {
+                carried = Some((seq, job));
+                break;
+            }
+            let processed = process(job, &detection, &matcher, &mut scratch, options);
+            if done.send((seq, processed)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The detection in force.
+fn current(sinks: &Sinks) -> Option<Arc<Detection>> {
+    sinks.detection.read().ok().map(|d| d.clone())
+}
+
+/// Decode, normalize, match: everything that needs no order.
+fn process(
+    job: Job,
+    detection: &Detection,
+    matcher: &Matcher<'_>,
+    scratch: &mut Scratch,
+    options: &PipelineOptions,
+) -> Processed {
+    let stream_options = StreamOptions {
+        source_type: job.chunk.source_type,
+        limits: Limits {
+            max_decompressed_bytes: options.max_decompressed_bytes,
+            ..Limits::default()
+        },
+        reference_time_ms: job.received_ms,
+    };
+    let mut processed = Processed {
+        stored: Vec::new(),
+        matched: Vec::new(),
+        observations: Vec::new(),
+        intel_alerts: Vec::new(),
+        rejections: Vec::new(),
+        by_type: BTreeMap::new(),
+        read_error: None,
+        job,
+    };
+    let bytes = processed.job.chunk.bytes.clone();
+    let origin = processed.job.chunk.origin.clone();
+    let result = formats::process(&bytes[..], &origin, &stream_options, |batch| {
+        processed.rejections.append(&mut batch.rejections);
+        for event in batch.events.drain(..) {
+            let mut rule_ids = Vec::new();
+            if let Some(matched) = matcher.match_event(&event, scratch) {
+                rule_ids = matched
+                    .hits
+                    .iter()
+                    .map(|rule| rule.id.clone().unwrap_or_else(|| rule.title.clone()))
+                    .collect();
+                processed.matched.push(matched);
+            }
+            detection
+                .intel
+                .match_event(&event, &mut processed.intel_alerts);
+            if options.analytics {
+                processed
+                    .observations
+                    .extend(Observation::from_event(&event));
+            }
+            *processed
+                .by_type
+                .entry(event.source_type.name())
+                .or_default() += 1;
+            processed
+                .stored
+                .push(StoredEvent::from_event(&event, rule_ids));
+        }
+    });
+    if let Err(error) = result {
+        processed.read_error = Some(error.to_string());
+    }
+    processed
+}
+
+/// The ordered, stateful half.
+fn commit(
+    done: Receiver<(u64, Processed)>,
+    sinks: &Sinks,
+    options: &PipelineOptions,
+    stats: &PipelineStats,
+) {
+    let mut waiting: BTreeMap<u64, Processed> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut snapshot = load_snapshot(sinks);
+    let mut analytics = Analytics::new(AnalyticsOptions::default()).ok();
+    let mut last_snapshot = Instant::now();
+    // One round per detection in force (the alert builder borrows its rules); the open
+    // correlation windows go from round to round through a snapshot.
+    loop {
+        let Some(detection) = current(sinks) else {
+            return;
+        };
+        let builder = match &snapshot {
+            Some(saved) => {
+                AlertBuilder::restore(&detection.rules, CorrelationOptions::default(), saved)
+            }
+            None => AlertBuilder::new(&detection.rules, CorrelationOptions::default()),
+        };
+        let Ok(builder) = builder else {
+            // Checked when the detection was built; cannot fail here.
+            return;
+        };
+        let mut builder = builder.with_evidence_capacity(EVIDENCE_KEPT);
+        let finished = loop {
+            let Ok((seq, processed)) = done.recv() else {
+                break true;
+            };
+            waiting.insert(seq, processed);
+            while let Some(processed) = waiting.remove(&next) {
+                next += 1;
+                commit_one(
+                    processed,
+                    sinks,
+                    &mut builder,
+                    analytics.as_mut(),
+                    options,
+                    stats,
+                );
+                stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+            }
+            if last_snapshot.elapsed() >= options.snapshot_interval {
+                save_snapshot(sinks, &builder.snapshot());
+                last_snapshot = Instant::now();
+            }
+            if current(sinks).is_some_and(|latest| !Arc::ptr_eq(&latest, &detection)) {
+                break false;
+            }
+        };
+        let taken = builder.snapshot();
+        save_snapshot(sinks, &taken);
+        snapshot = Some(taken);
+        if finished {
+            return;
+        }
+    }
+}
+
+/// Matched events whose evidence correlation alerts can cite.
+const EVIDENCE_KEPT: usize = 100_000;
+
+fn commit_one(
+    processed: Processed,
+    sinks: &Sinks,
+    builder: &mut AlertBuilder<'_>,
+    analytics: Option<&mut Analytics>,
+    options: &PipelineOptions,
+    stats: &PipelineStats,
+) {
+    let Processed {
+        job,
+        stored,
+        matched,
+        observations,
+        intel_alerts,
+        rejections,
+        by_type,
+        read_error,
+    } = processed;
+    let source = job.chunk.source_id.to_string();
+    // 1. Durable.
+    if !stored.is_empty() {
+        if let Err(error) = sinks.store.append(&stored) {
+            tracing::error!(source = %source, origin = %job.chunk.origin, %error, "event store append failed");
+            sinks.metrics.add("vigil_store_errors_total", &[], 1.0);
+            if let Some(ack) = job.ack {
+                let _ = ack.send(Err(PipelineError::Store(error.to_string())));
+            }
+            return;
+        }
+    }
+    // 2. Dead letters and the checkpoint (after the events are durable: a crash before this
+    //    re-reads the chunk rather than losing it).
+    let mut letters: Vec<DeadLetter> = rejections
+        .iter()
+        .map(|r| {
+            DeadLetter::from_rejection(job.chunk.source_id.as_str().into(), job.received_ms, r)
+        })
+        .collect();
+    if let Some(error) = &read_error {
+        letters.push(DeadLetter {
+            time_ms: job.received_ms,
+            source_id: job.chunk.source_id.as_str().into(),
+            source_type: job
+                .chunk
+                .source_type
+                .unwrap_or(vigil_model::SourceType::Json),
+            location: job.chunk.origin.clone(),
+            reason: "unreadable_stream".to_owned(),
+            detail: error.clone(),
+            raw: Vec::new(),
+            original_len: Some(job.chunk.bytes.len() as u64),
+        });
+    }
+    if !letters.is_empty() {
+        if let Err(error) = sinks.state.record_dead_letters(&letters) {
+            tracing::error!(%error, "dead letters not recorded");
+        }
+    }
+    if let Some(update) = &job.chunk.checkpoint {
+        let checkpoint = Checkpoint {
+            source_id: job.chunk.source_id.as_str().into(),
+            key: update.key.clone(),
+            value: update.value.clone(),
+        };
+        if let Err(error) = sinks.state.save_checkpoints(&[checkpoint]) {
+            tracing::error!(source = %source, %error, "checkpoint not saved");
+        }
+    }
+    let events = stored.len() as u64;
+    let rejected = letters.len() as u64;
+    stats.events.fetch_add(events, Ordering::Relaxed);
+    stats.rejected.fetch_add(rejected, Ordering::Relaxed);
+    for (source_type, count) in &by_type {
+        sinks.metrics.add(
+            "vigil_events_total",
+            &[("source_type", source_type)],
+            *count as f64,
+        );
+    }
+    if rejected > 0 {
+        sinks.metrics.add(
+            "vigil_rejected_total",
+            &[("source", &source)],
+            rejected as f64,
+        );
+    }
+    // 3. The push client may go.
+    if let Some(ack) = job.ack {
+        let _ = ack.send(Ok(Receipt { events, rejected }));
+    }
+    // 4. Stateful detection, in arrival order.
+    let mut alerts = intel_alerts;
+    for event in matched {
+        builder.push(event, &mut alerts);
+    }
+    if let Some(analytics) = analytics.filter(|_| options.analytics) {
+        for observation in &observations {
+            analytics.observe_observation(observation, &mut alerts);
+        }
+    }
+    if alerts.is_empty() {
+        return;
+    }
+    for alert in &alerts {
+        sinks
+            .metrics
+            .add("vigil_alerts_total", &[("level", alert.rule.level)], 1.0);
+    }
+    stats
+        .alerts
+        .fetch_add(alerts.len() as u64, Ordering::Relaxed);
+    if let Err(error) = sinks.state.record_alerts(&alerts, job.received_ms) {
+        tracing::error!(%error, "alerts not recorded");
+    }
+}
+
+fn load_snapshot(sinks: &Sinks) -> Option<AlertBuilderSnapshot> {
+    let (source, key) = CORRELATION_CHECKPOINT;
+    let value = match sinks.state.load_checkpoint(&source.into(), key) {
+        Ok(value) => value?,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the saved correlation state");
+            return None;
+        }
+    };
+    match serde_json::from_value(value) {
+        Ok(snapshot) => Some(snapshot),
+        Err(error) => {
+            tracing::warn!(%error, "saved correlation state is unreadable; starting empty");
+            None
+        }
+    }
+}
+
+fn save_snapshot(sinks: &Sinks, snapshot: &AlertBuilderSnapshot) {
+    let Ok(value) = serde_json::to_value(snapshot) else {
+        return;
+    };
+    let (source, key) = CORRELATION_CHECKPOINT;
+    let checkpoint = Checkpoint {
+        source_id: source.into(),
+        key: key.to_owned(),
+        value,
+    };
+    if let Err(error) = sinks.state.save_checkpoints(&[checkpoint]) {
+        tracing::error!(%error, "correlation state not saved");
+    }
+}
