@@ -64,3 +64,10 @@ pub use config::{
     spawn, DirectoryConfig, S3Config, Secret, SourceConfig, SyslogConfig, SyslogProtocol, TlsConfig,
 };
 pub use error::SourceError;
+
+/// Makes ring the process-wide rustls crypto provider, unless one is already installed.
+/// The TLS stack is built without a default provider (no aws-lc, no cmake), so anything that
+/// opens TLS or builds an HTTP client (the S3 poller, `vigil search`) calls this first.
+pub fn install_tls_provider() {
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+}

@@ -108,7 +108,7 @@ pub async fn spawn(
         ));
     }
     // Another provider installed first is fine: this only fails when one already is.
-    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    crate::install_tls_provider();
     let store = build_store(&config)?;
     let mut prefixes = Vec::with_capacity(config.prefixes.len());
     for prefix in &config.prefixes {

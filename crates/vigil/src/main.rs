@@ -30,6 +30,10 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// Simulate a day of the estate with labelled attack stories and a ground truth.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Run the platform: collect, store, detect as events arrive, serve the API.
+    Serve(cmd::serve::ServeArgs),
+    /// Search the events of a running `vigil serve`.
+    Search(cmd::search::SearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Search(args) => cmd::search::run(args),
     };
     match result {
         Ok(code) => code,

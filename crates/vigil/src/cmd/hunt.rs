@@ -356,7 +356,7 @@ impl Worker<'_> {
     }
 }
 
-fn load_intel(paths: &[PathBuf]) -> anyhow::Result<IntelSet> {
+pub(crate) fn load_intel(paths: &[PathBuf]) -> anyhow::Result<IntelSet> {
     let mut builder = IntelSetBuilder::new(IntelOptions::default());
     for path in paths {
         let text = std::fs::read_to_string(path)

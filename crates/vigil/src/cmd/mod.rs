@@ -12,6 +12,8 @@ pub mod hunt;
 pub mod parse;
 mod rule_files;
 pub mod rules;
+pub mod search;
+pub mod serve;
 pub mod simulate;
 mod summary;
 

@@ -1,0 +1,281 @@
+//! `vigil serve` end to end over real HTTP on loopback: push, durability, detection, search,
+//! alerts, rules, auth, limits, and a restart that loses and duplicates nothing.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use vigil_server::auth::Tokens;
+use vigil_server::config::Role;
+use vigil_server::{ServeConfig, Server, ServerHandle};
+
+const TOKEN: &str = "test-admin-token";
+const INGEST_TOKEN: &str = "test-ingest-token";
+const MFA_RULE: &str =
+    include_str!("../../vigil-detect/rules/ibm/activity_tracker/account_mfa_disabled.tests.ndjson");
+const MFA_RULE_ID: &str = "e64333cc-85f5-45a9-a3b1-66515159deb6";
+
+/// The records of a rule-pack test file that must match (or not).
+fn records(tests: &str, expect: &str) -> Vec<String> {
+    tests
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|case| case["expect"] == expect)
+        .filter_map(|case| case["record"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn start(dir: &Path, max_body_bytes: usize) -> ServerHandle {
+    let mut config = ServeConfig::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.server.max_body_bytes = max_body_bytes;
+    config.store.commit_interval_secs = 1;
+    let (documents, errors) = vigil_detect::load_ibm_rule_pack();
+    assert!(errors.is_empty());
+    let mut tokens = Tokens::default();
+    tokens.add_token(TOKEN, "tester", Role::Admin);
+    tokens.add_token(INGEST_TOKEN, "collector", Role::Ingest);
+    Server {
+        config,
+        documents,
+        intel: vigil_detect::intel::IntelSet::default(),
+        extra_tokens: tokens,
+    }
+    .start()
+    .await
+    .unwrap()
+}
+
+struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    fn new(handle: &ServerHandle) -> Client {
+        vigil_sources::install_tls_provider();
+        Client {
+            base: format!("http://{}", handle.addr),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            if body.first() == Some(&b'{') {
+                request = request.header("content-type", "application/json");
+            }
+            request = request.body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, Some(TOKEN), None)
+            .await
+    }
+
+    async fn search(&self, q: &str) -> (u16, Value) {
+        let body = json!({ "q": q, "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z", "limit": 1000 });
+        self.send(
+            reqwest::Method::POST,
+            "/api/search",
+            Some(TOKEN),
+            Some(body.to_string().into_bytes()),
+        )
+        .await
+    }
+}
+
+/// Waits until a search finds `expected` events (the index commits about every second).
+async fn wait_for_events(client: &Client, q: &str, expected: u64) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let (status, answer) = client.search(q).await;
+        assert_eq!(status, 200, "{answer}");
+        if answer["total"].as_u64() == Some(expected) {
+            return answer;
+        }
+        last = answer;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected {expected} events for `{q}`, last answer: {last}");
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_detect_search_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+
+    // Health needs no token; everything else does.
+    let (status, health) = client
+        .send(reqwest::Method::GET, "/api/health", None, None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "ok");
+    let (status, _) = client
+        .send(reqwest::Method::GET, "/api/alerts", None, None)
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = client
+        .send(reqwest::Method::GET, "/api/alerts", Some("wrong"), None)
+        .await;
+    assert_eq!(status, 401);
+    // The ingest role may push but not read.
+    let (status, _) = client
+        .send(
+            reqwest::Method::GET,
+            "/api/alerts",
+            Some(INGEST_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // One record that fires the MFA rule, one that does not, one broken line; gzip.
+    let mut batch = String::new();
+    for record in records(MFA_RULE, "match").iter().take(1) {
+        batch.push_str(record);
+        batch.push('\n');
+    }
+    for record in records(MFA_RULE, "no_match").iter().take(1) {
+        batch.push_str(record);
+        batch.push('\n');
+    }
+    batch.push_str("{\"eventTime\": \"broken\n");
+    let (status, receipt) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/ingest/ndjson?source=at-test&source_type=ibm_activity_tracker",
+            Some(INGEST_TOKEN),
+            Some(gzip(batch.as_bytes())),
+        )
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(receipt["events"], 2, "{receipt}");
+    assert_eq!(receipt["rejected"], 1, "{receipt}");
+
+    // Too large: 413, nothing stored.
+    let (status, _) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/ingest/ndjson",
+            Some(INGEST_TOKEN),
+            Some(vec![b'x'; 2 * 1024 * 1024]),
+        )
+        .await;
+    assert_eq!(status, 413);
+
+    // Searchable, with the rule hit indexed.
+    let answer = wait_for_events(&client, "source_type:ibm_activity_tracker", 2).await;
+    assert_eq!(answer["kind"], "events");
+    let hits = wait_for_events(&client, "operation:billing.account-mfa.set-off", 1).await;
+    assert_eq!(hits["events"][0]["rules"], json!([MFA_RULE_ID]));
+    let (status, table) = client
+        .search("* | stats count() by operation | sort -count")
+        .await;
+    assert_eq!(status, 200, "{table}");
+    assert_eq!(table["kind"], "table");
+    assert_eq!(table["rows"].as_array().unwrap().len(), 2);
+
+    // A malformed query says where.
+    let (status, error) = client.search("src_ip:").await;
+    assert_eq!(status, 400);
+    assert!(error["position"]["start"].is_number(), "{error}");
+
+    // The alert, its evidence, and an update that is audited.
+    let (status, alerts) = client.get("/api/alerts").await;
+    assert_eq!(status, 200);
+    let alert = alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule_id"] == MFA_RULE_ID)
+        .unwrap_or_else(|| panic!("no MFA alert in {alerts}"))
+        .clone();
+    assert_eq!(alert["status"], "new");
+    let id = alert["id"].as_i64().unwrap();
+    let (status, detail) = client.get(&format!("/api/alerts/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        !detail["evidence"].as_array().unwrap().is_empty(),
+        "{detail}"
+    );
+    let (status, updated) = client
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/alerts/{id}"),
+            Some(TOKEN),
+            Some(br#"{"status": "acknowledged", "assignee": "ana"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["status"], "acknowledged");
+    assert_eq!(updated["assignee"], "ana");
+    let (status, _) = client
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/alerts/{id}"),
+            Some(TOKEN),
+            Some(br#"{"status": "done"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(status, 400, "an unknown status is refused");
+
+    // Dead letters name the reason and place.
+    let (status, letters) = client.get("/api/dead-letters?source=http:at-test").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        letters["dead_letters"].as_array().unwrap().len(),
+        1,
+        "{letters}"
+    );
+
+    // Metrics and the OpenAPI description.
+    let (status, metrics) = client.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(metrics
+        .as_str()
+        .unwrap()
+        .contains("vigil_events_total{source_type=\"ibm_activity_tracker\"} 2"));
+    let (status, openapi) = client.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(openapi["openapi"], "3.1.0");
+
+    // Restart on the same data: same events, no duplicates, alert still there.
+    handle.shutdown().await.unwrap();
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+    wait_for_events(&client, "source_type:ibm_activity_tracker", 2).await;
+    let (_, alerts) = client.get("/api/alerts").await;
+    assert!(alerts["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["rule_id"] == MFA_RULE_ID));
+    handle.shutdown().await.unwrap();
+}
