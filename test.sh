@@ -46,6 +46,19 @@ fi
 export VIGIL_ORACLE_PYTHON="$oracle_venv/bin/python"
 # ---- end: sigma differential-test oracle -----------------------------------------------------
 
+# ---- begin: S3-compatible test server ----------------------------------------------------------
+# crates/vigil-sources tests the S3 poller against a real S3-compatible server, s3s-fs from the
+# Rust package registry, found through VIGIL_S3S_FS (without it those tests print that they were
+# skipped). Installed once into VIGIL_TOOLS_DIR (default .tools, gitignored; CI keeps it in its
+# cache); the build takes about ten minutes the first time.
+step "s3s-fs test server"
+tools_dir="${VIGIL_TOOLS_DIR:-$PWD/.tools}"
+if [ ! -x "$tools_dir/bin/s3s-fs" ]; then
+    cargo install s3s-fs@0.14.1 --locked --features binary --root "$tools_dir"
+fi
+export VIGIL_S3S_FS="$tools_dir/bin/s3s-fs"
+# ---- end: S3-compatible test server ------------------------------------------------------------
+
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --doc --locked

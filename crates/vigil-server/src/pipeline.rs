@@ -38,8 +38,10 @@ use vigil_store::{EventStore, StoredEvent};
 use crate::detection::Detection;
 use crate::metrics::Metrics;
 
-/// The state-store key under which the correlation windows are saved.
-pub const CORRELATION_CHECKPOINT: (&str, &str) = ("vigil.detect", "correlations");
+/// The file (under the data directory) holding the open correlation windows: too large for
+/// a checkpoint row, written whole and renamed into place so a crash leaves the old or the
+/// new one, never half of one.
+pub const CORRELATION_FILE: &str = "correlations.json";
 
 /// What a push client is told once its batch is durable.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -88,6 +90,8 @@ pub struct PipelineOptions {
     pub analytics: bool,
     /// How often the correlation windows are saved.
     pub snapshot_interval: Duration,
+    /// Where the correlation windows are saved.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Counters the API reports.
@@ -377,7 +381,7 @@ fn commit(
 ) {
     let mut waiting: BTreeMap<u64, Processed> = BTreeMap::new();
     let mut next = 0u64;
-    let mut snapshot = load_snapshot(sinks);
+    let mut snapshot = load_snapshot(options);
     let mut analytics = Analytics::new(AnalyticsOptions::default()).ok();
     let mut last_snapshot = Instant::now();
     // One round per detection in force (the alert builder borrows its rules); the open
@@ -415,7 +419,7 @@ fn commit(
                 stats.in_flight.fetch_sub(1, Ordering::Relaxed);
             }
             if last_snapshot.elapsed() >= options.snapshot_interval {
-                save_snapshot(sinks, &builder.snapshot());
+                save_snapshot(options, &builder.snapshot());
                 last_snapshot = Instant::now();
             }
             if current(sinks).is_some_and(|latest| !Arc::ptr_eq(&latest, &detection)) {
@@ -423,7 +427,7 @@ fn commit(
             }
         };
         let taken = builder.snapshot();
-        save_snapshot(sinks, &taken);
+        save_snapshot(options, &taken);
         snapshot = Some(taken);
         if finished {
             return;
@@ -550,35 +554,38 @@ fn commit_one(
     }
 }
 
-fn load_snapshot(sinks: &Sinks) -> Option<AlertBuilderSnapshot> {
-    let (source, key) = CORRELATION_CHECKPOINT;
-    let value = match sinks.state.load_checkpoint(&source.into(), key) {
-        Ok(value) => value?,
+fn load_snapshot(options: &PipelineOptions) -> Option<AlertBuilderSnapshot> {
+    let path = options.data_dir.join(CORRELATION_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(error) => {
-            tracing::error!(%error, "cannot read the saved correlation state");
+            tracing::error!(path = %path.display(), %error, "cannot read the saved correlation state");
             return None;
         }
     };
-    match serde_json::from_value(value) {
+    match serde_json::from_slice(&bytes) {
         Ok(snapshot) => Some(snapshot),
         Err(error) => {
-            tracing::warn!(%error, "saved correlation state is unreadable; starting empty");
+            tracing::warn!(path = %path.display(), %error, "saved correlation state is unreadable; starting empty");
             None
         }
     }
 }
 
-fn save_snapshot(sinks: &Sinks, snapshot: &AlertBuilderSnapshot) {
-    let Ok(value) = serde_json::to_value(snapshot) else {
-        return;
-    };
-    let (source, key) = CORRELATION_CHECKPOINT;
-    let checkpoint = Checkpoint {
-        source_id: source.into(),
-        key: key.to_owned(),
-        value,
-    };
-    if let Err(error) = sinks.state.save_checkpoints(&[checkpoint]) {
-        tracing::error!(%error, "correlation state not saved");
+fn save_snapshot(options: &PipelineOptions, snapshot: &AlertBuilderSnapshot) {
+    let path = options.data_dir.join(CORRELATION_FILE);
+    let temporary = options.data_dir.join(format!("{CORRELATION_FILE}.tmp"));
+    let written = serde_json::to_vec(snapshot)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)
+        });
+    if let Err(error) = written {
+        tracing::error!(path = %path.display(), %error, "correlation state not saved");
     }
 }

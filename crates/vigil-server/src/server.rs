@@ -129,6 +129,7 @@ impl Server {
                 snapshot_interval: Duration::from_secs(
                     config.detection.snapshot_interval_secs.max(1),
                 ),
+                data_dir: data_dir.clone(),
             },
             Sinks {
                 store: store.clone(),

@@ -169,11 +169,12 @@ impl Indexer {
         }
     }
 
-    /// Indexes one log record. Records the sequence as applied even when the payload is
-    /// unusable (it cannot become usable later).
+    /// Indexes one log record. Records the sequence as applied only once its document is
+    /// in a writer (a commit triggered while opening a writer must not claim it), or when
+    /// the payload is unusable (it cannot become usable later).
     pub(crate) fn index_record(&mut self, seq: WalSeq, payload: &[u8]) -> Result<(), StoreError> {
-        self.applied = self.applied.max(seq);
         let Some(record) = record::decode(payload) else {
+            self.applied = self.applied.max(seq);
             return Err(StoreError::InvalidEvent {
                 index: 0,
                 reason: format!("log record {seq} does not decode"),
@@ -186,6 +187,7 @@ impl Indexer {
             .get(&start)
             .is_some_and(|&committed| seq <= committed)
         {
+            self.applied = self.applied.max(seq);
             return Ok(());
         }
         let document = {
@@ -199,6 +201,7 @@ impl Indexer {
             .map_err(|e| StoreError::index(&state.partition.dir, e))?;
         state.dirty = true;
         self.uncommitted_docs += 1;
+        self.applied = self.applied.max(seq);
         Ok(())
     }
 

@@ -278,7 +278,7 @@ impl Wal {
         let mut index = 0;
         while index < segments.len() {
             let segment = segments[index].clone();
-            let (records, last, bad) =
+            let SegmentScan { records, last, bad } =
                 scan_segment(&segment, options.max_record_bytes, &mut payload)?;
             report.records += records;
             if let Some(last) = last {
@@ -558,12 +558,20 @@ fn list_segments(dir: &Path) -> Result<Vec<Segment>, StoreError> {
     Ok(segments)
 }
 
-/// Validates one segment: (records, last seq, first bad record's offset and reason).
+/// What validating one segment found.
+struct SegmentScan {
+    records: u64,
+    last: Option<WalSeq>,
+    /// Offset and reason of the first bad record.
+    bad: Option<(u64, String)>,
+}
+
+/// Validates one segment.
 fn scan_segment(
     segment: &Segment,
     max_record_bytes: u32,
     payload: &mut Vec<u8>,
-) -> Result<(u64, Option<WalSeq>, Option<(u64, String)>), StoreError> {
+) -> Result<SegmentScan, StoreError> {
     let file = File::open(&segment.path).map_err(|e| StoreError::io(&segment.path, e))?;
     let file_len = file
         .metadata()
@@ -572,22 +580,44 @@ fn scan_segment(
     let mut reader =
         match SegmentReader::open(BufReader::with_capacity(1 << 20, file), max_record_bytes) {
             Ok(reader) => reader,
-            Err(reason) => return Ok((0, None, Some((0, reason)))),
+            Err(reason) => {
+                return Ok(SegmentScan {
+                    records: 0,
+                    last: None,
+                    bad: Some((0, reason)),
+                })
+            }
         };
     reader.expected_seq = Some(segment.first_seq);
     let mut records = 0;
     let mut last = None;
     loop {
         if reader.offset == file_len {
-            return Ok((records, last, None));
+            return Ok(SegmentScan {
+                records,
+                last,
+                bad: None,
+            });
         }
         match reader.next(payload) {
             Next::Record(seq) => {
                 records += 1;
                 last = Some(seq);
             }
-            Next::End => return Ok((records, last, None)),
-            Next::Bad(reason) => return Ok((records, last, Some((reader.offset, reason)))),
+            Next::End => {
+                return Ok(SegmentScan {
+                    records,
+                    last,
+                    bad: None,
+                })
+            }
+            Next::Bad(reason) => {
+                return Ok(SegmentScan {
+                    records,
+                    last,
+                    bad: Some((reader.offset, reason)),
+                })
+            }
         }
     }
 }

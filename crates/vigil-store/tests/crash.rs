@@ -87,7 +87,7 @@ fn kill_9_loses_no_acknowledged_event_and_duplicates_none() {
             if let Some(n) = line.strip_prefix("ACK ") {
                 acked = Some(n.parse::<u64>().unwrap());
                 // Different kill points per round.
-                if acked.unwrap() >= 2_000 + round * 777 {
+                if acked.unwrap() >= 400 + round * 137 {
                     break;
                 }
             }

@@ -228,13 +228,41 @@ fn retention_drops_whole_partitions_by_age_then_size() {
 
 #[test]
 fn stored_event_from_a_model_event() {
-    let mut event = vigil_model::Event::default();
-    event.time = DAY0;
-    event.raw = b"original line".as_slice().into();
+    let event = vigil_model::Event {
+        time: DAY0,
+        raw: b"original line".as_slice().into(),
+        ..Default::default()
+    };
     let stored = StoredEvent::from_event(&event, vec!["rule-1".into()]);
     let json: serde_json::Value = serde_json::from_slice(&stored.json).unwrap();
     assert_eq!(
         (stored.time_ms, json["raw_data"].clone()),
         (DAY0, json!("original line"))
     );
+}
+
+#[test]
+fn a_commit_forced_by_opening_a_writer_does_not_claim_the_pending_event() {
+    // Regression (found by the kill -9 test): with more partitions than open writers, the
+    // commit made to close a writer recorded the sequence of the event being routed, which
+    // was not in any writer yet; a crash then lost it.
+    let dir = tempfile::tempdir().unwrap();
+    let one_writer = StoreOptions {
+        max_open_writers: 1,
+        ..options()
+    };
+    let store = EventStore::open(dir.path(), one_writer.clone()).unwrap();
+    let events: Vec<_> = (0..6)
+        .map(|n| numbered(n, DAY0 + (n % 3) as i64 * DAY))
+        .collect();
+    store.append(&events).unwrap();
+    // Let the indexer take the batch (the queue is empty once it is indexed).
+    while store.stats().queued_events > 0 {
+        std::thread::yield_now();
+    }
+    store.close_without_commit();
+    let store = EventStore::open(dir.path(), one_writer).unwrap();
+    let counts = user_counts(&store);
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    assert!(counts.values().all(|&c| c == 1), "{counts:?}");
 }
