@@ -235,6 +235,20 @@ mod tests {
         assert!(error.contains("listen_on"), "{error}");
     }
 
+    /// The example of the README parses (so the documentation cannot rot).
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```toml\n[server]")
+            .expect("the README has the example");
+        let body = &readme[start + "```toml\n".len()..];
+        let end = body.find("```").unwrap();
+        let config = ServeConfig::parse(&body[..end]).unwrap();
+        assert_eq!(config.sources.len(), 3);
+        assert_eq!(config.auth.tokens[0].role, Role::Ingest);
+    }
+
     #[test]
     fn a_token_needs_exactly_one_secret() {
         let error = ServeConfig::parse("[[auth.tokens]]\nname = \"ci\"\n").unwrap_err();

@@ -69,17 +69,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn disabled_rules_are_left_out() {
+    fn disabled_rules_are_left_out_unless_a_correlation_needs_them() {
         let (pack, errors) = vigil_detect::load_ibm_rule_pack();
         assert!(errors.is_empty());
-        let all = Detection::build(&pack, &HashSet::new(), Arc::new(IntelSet::default())).unwrap();
-        let first = rule_key(
-            pack.iter()
-                .find(|d| matches!(d, Document::Rule(_)))
-                .unwrap(),
+        let intel = Arc::new(IntelSet::default());
+        let all = Detection::build(&pack, &HashSet::new(), intel.clone()).unwrap();
+        let mut refused = 0;
+        let mut disabled_one = false;
+        for document in pack.iter().filter(|d| matches!(d, Document::Rule(_))) {
+            let disabled = HashSet::from([rule_key(document)]);
+            match Detection::build(&pack, &disabled, intel.clone()) {
+                Ok(fewer) => {
+                    assert_eq!(fewer.rules.rules().len() + 1, all.rules.rules().len());
+                    disabled_one = true;
+                }
+                Err(message) => {
+                    assert!(message.contains("neither a known rule"), "{message}");
+                    refused += 1;
+                }
+            }
+        }
+        assert!(disabled_one);
+        assert!(
+            refused > 0,
+            "rules feeding correlations cannot be disabled alone"
         );
-        let disabled = HashSet::from([first]);
-        let fewer = Detection::build(&pack, &disabled, Arc::new(IntelSet::default())).unwrap();
-        assert_eq!(fewer.rules.rules().len() + 1, all.rules.rules().len());
     }
 }
