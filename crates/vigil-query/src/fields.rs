@@ -6,6 +6,10 @@
 //! is not here can still be queried as a dotted OCSF path (`http_request.url.path`): such
 //! fields are keywords, searched in the stored event.
 
+/// The field of the rules that matched an event at ingest (`rule_hit:<rule id>`): indexed by
+/// the store beside the catalogue fields, not part of the event JSON.
+pub const RULE_HIT: &str = "rule_hit";
+
 /// What a field holds; decides how values in a query are parsed and compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FieldKind {

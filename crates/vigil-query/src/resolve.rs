@@ -68,6 +68,15 @@ impl Schema {
 }
 
 fn resolve_event_field(name: &str, span: Span) -> Result<Access, ParseError> {
+    if name.eq_ignore_ascii_case(fields::RULE_HIT) || name.eq_ignore_ascii_case("rule_hits") {
+        // Not part of the event: the store indexes the rules that matched at ingest. On
+        // in-memory events it reads `vigil.rule_hits`, when the JSON carries it.
+        return Ok(Access {
+            name: fields::RULE_HIT.to_string(),
+            kind: Kind::Known(FieldKind::Keyword),
+            location: Location::Path("vigil.rule_hits".to_string()),
+        });
+    }
     if let Some(def) = fields::lookup(name) {
         return Ok(Access {
             name: def.name.to_string(),

@@ -193,8 +193,12 @@ async fn push_detect_search_and_restart() {
     // Searchable, with the rule hit indexed.
     let answer = wait_for_events(&client, "source_type:ibm_activity_tracker", 2).await;
     assert_eq!(answer["kind"], "events");
-    let hits = wait_for_events(&client, "operation:billing.account-mfa.set-off", 1).await;
+    let hits = wait_for_events(&client, &format!("rule_hit:{MFA_RULE_ID}"), 1).await;
     assert_eq!(hits["events"][0]["rules"], json!([MFA_RULE_ID]));
+    assert_eq!(
+        hits["events"][0]["event"]["api"]["operation"],
+        "billing.account-mfa.set-off"
+    );
     let (status, table) = client
         .search("* | stats count() by operation | sort -count")
         .await;
