@@ -128,6 +128,79 @@ impl Metrics {
     }
 }
 
+/// Upper bounds (seconds) of the latency histogram's buckets.
+const BUCKETS_SECONDS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// A latency histogram with fixed buckets (lock-free counters), exported in the Prometheus
+/// format and read for quantiles.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    buckets: [std::sync::atomic::AtomicU64; 15],
+    sum_micros: std::sync::atomic::AtomicU64,
+}
+
+impl Histogram {
+    /// Counts one observation.
+    pub fn record(&self, elapsed: std::time::Duration) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let seconds = elapsed.as_secs_f64();
+        let index = BUCKETS_SECONDS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(BUCKETS_SECONDS.len());
+        self.buckets[index].fetch_add(1, Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
+    }
+
+    /// How many observations.
+    pub fn count(&self) -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.buckets.iter().map(|b| b.load(Relaxed)).sum()
+    }
+
+    /// The upper bound of the bucket holding quantile `q` (0..=1), in seconds: an upper
+    /// estimate (infinite when it falls past the last bucket); `None` with no observation.
+    pub fn quantile_upper_bound(&self, q: f64) -> Option<f64> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (index, bucket) in self.buckets.iter().enumerate() {
+            seen += bucket.load(Relaxed);
+            if seen >= rank {
+                return Some(BUCKETS_SECONDS.get(index).copied().unwrap_or(f64::INFINITY));
+            }
+        }
+        Some(f64::INFINITY)
+    }
+
+    /// The histogram in the text exposition format under `name`.
+    pub fn render(&self, name: &str, help: &str) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut out = format!("# HELP {name} {help}\n# TYPE {name} histogram\n");
+        let mut cumulative = 0;
+        for (index, bucket) in self.buckets.iter().enumerate() {
+            cumulative += bucket.load(Relaxed);
+            let bound = BUCKETS_SECONDS
+                .get(index)
+                .map_or_else(|| "+Inf".to_owned(), ToString::to_string);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {cumulative}");
+        }
+        let sum = self.sum_micros.load(Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_sum {sum}");
+        let _ = writeln!(out, "{name}_count {cumulative}");
+        out
+    }
+}
+
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -144,6 +217,31 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn histogram_quantiles_and_exposition() {
+        let histogram = Histogram::default();
+        assert_eq!(histogram.quantile_upper_bound(0.99), None);
+        for _ in 0..98 {
+            histogram.record(std::time::Duration::from_millis(3));
+        }
+        histogram.record(std::time::Duration::from_millis(200));
+        histogram.record(std::time::Duration::from_secs(60));
+        assert_eq!(histogram.count(), 100);
+        assert_eq!(histogram.quantile_upper_bound(0.5), Some(0.005));
+        assert_eq!(histogram.quantile_upper_bound(0.99), Some(0.25));
+        assert_eq!(histogram.quantile_upper_bound(1.0), Some(f64::INFINITY));
+        let text = histogram.render("vigil_x_seconds", "x");
+        assert!(
+            text.contains("vigil_x_seconds_bucket{le=\"0.005\"} 98\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("vigil_x_seconds_bucket{le=\"+Inf\"} 100\n"),
+            "{text}"
+        );
+        assert!(text.contains("vigil_x_seconds_count 100\n"), "{text}");
+    }
 
     #[test]
     fn renders_the_exposition_format() {

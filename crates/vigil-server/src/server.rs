@@ -168,6 +168,7 @@ impl Server {
                         chunk,
                         received_ms: now_ms(),
                         ack: None,
+                        submitted: None,
                     };
                     if pipeline.submit(job).await.is_err() {
                         break;

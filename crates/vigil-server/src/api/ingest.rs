@@ -145,6 +145,7 @@ async fn accept(
         },
         received_ms,
         ack: Some(ack),
+        submitted: None,
     };
     match state.pipeline.try_submit(job) {
         Ok(()) => {}

@@ -265,11 +265,12 @@ async fn metrics(
         &[],
         state.store.stats().wal_lag_events as f64,
     );
-    Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response())
+    let mut text = state.metrics.render();
+    text.push_str(&stats.latency.render(
+        "vigil_pipeline_latency_seconds",
+        "Submission of a chunk to its alerts recorded.",
+    ));
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response())
 }
 
 async fn openapi() -> Response {

@@ -116,6 +116,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
                 },
                 received_ms: vigil_server::server::now_ms(),
                 ack: None,
+                submitted: None,
             };
             handle.state.pipeline.submit(job).await?;
         }

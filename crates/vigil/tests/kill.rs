@@ -1,0 +1,188 @@
+//! `vigil serve` killed with SIGKILL while clients push: after a restart every acknowledged
+//! batch is stored exactly once, and no batch is stored twice.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const TOKEN: &str = "kill-test-token";
+const EVENTS_PER_BATCH: usize = 100;
+const BATCHES: usize = 60;
+
+/// Starts `vigil serve` on a free port; returns the child and its address.
+fn serve(data_dir: &std::path::Path, config: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("VIGIL_KILL_TEST_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the vigil binary runs");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server prints where it listens")
+            .expect("stderr is readable");
+        if let Some(rest) = line.strip_prefix("vigil serve: listening on http://") {
+            break rest.trim().to_owned();
+        }
+    };
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, address)
+}
+
+fn batch(index: usize) -> String {
+    let mut body = String::new();
+    for event in 0..EVENTS_PER_BATCH {
+        let record = json!({
+            "eventTime": "2026-11-20T14:00:00.00+0000",
+            "action": "is.instance.instance.read",
+            "outcome": "success",
+            "severity": "normal",
+            "initiator": {"id": "IBMid-1", "name": "kill@example.com", "typeURI": "service/security/account/user",
+                          "host": {"address": "198.51.100.9"}},
+            "target": {"id": format!("crn:v1:bluemix:public:is:us-south:a/acc::instance:{index}-{event}"),
+                       "name": "vm", "typeURI": "is/instance"},
+            "observer": {"name": "ActivityTracker"},
+            "reason": {"reasonCode": 200},
+            "correlationId": format!("batch-{index}"),
+            "id": format!("{index}-{event}"),
+            "message": "Virtual Private Cloud: read instance vm"
+        });
+        body.push_str(&record.to_string());
+        body.push('\n');
+    }
+    body
+}
+
+async fn push(client: &reqwest::Client, address: &str, index: usize) -> bool {
+    let response = client
+        .post(format!(
+            "http://{address}/api/ingest/ndjson?source=kill&source_type=ibm_activity_tracker"
+        ))
+        .bearer_auth(TOKEN)
+        .body(batch(index))
+        .send()
+        .await;
+    matches!(response, Ok(r) if r.status().is_success())
+}
+
+/// Events per batch id, once the count stops changing.
+async fn stored(client: &reqwest::Client, address: &str, at_least: usize) -> Vec<usize> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let bytes = client
+            .post(format!("http://{address}/api/search"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(
+                json!({"q": "source_type:ibm_activity_tracker", "from": "2026-01-01T00:00:00Z",
+                         "to": "2027-01-01T00:00:00Z", "limit": 10000})
+                .to_string(),
+            )
+            .send()
+            .await
+            .expect("search answers")
+            .bytes()
+            .await
+            .expect("search answers");
+        let answer: Value = serde_json::from_slice(&bytes).expect("search answers JSON");
+        let total = answer["total"].as_u64().unwrap_or(0) as usize;
+        if total >= at_least || Instant::now() > deadline {
+            let mut per_batch = vec![0usize; BATCHES];
+            for hit in answer["events"].as_array().into_iter().flatten() {
+                let id = hit["event"]["metadata"]["correlation_uid"]
+                    .as_str()
+                    .unwrap_or("");
+                if let Some(index) = id
+                    .strip_prefix("batch-")
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    per_batch[index] += 1;
+                }
+            }
+            return per_batch;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_acknowledged_batch_and_duplicates_none() {
+    vigil_sources::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vigil.toml");
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n\n[[auth.tokens]]\nname = \"test\"\ntoken_env = \"VIGIL_KILL_TEST_TOKEN\"\nrole = \"admin\"\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, address) = serve(&data, &config);
+    let client = reqwest::Client::new();
+
+    // Two clients push concurrently; the server is killed while they do.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut pushers = Vec::new();
+    for lane in 0..2 {
+        let client = client.clone();
+        let address = address.clone();
+        let acked = acked.clone();
+        pushers.push(tokio::spawn(async move {
+            for index in (lane..BATCHES).step_by(2) {
+                if push(&client, &address, index).await {
+                    acked.lock().unwrap().push(index);
+                } else {
+                    break;
+                }
+            }
+        }));
+    }
+    // Kill once a fair share is acknowledged, with pushes in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acked.lock().unwrap().len() < BATCHES / 3 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    for pusher in pushers {
+        pusher.await.unwrap();
+    }
+    let acked: Vec<usize> = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= BATCHES / 3,
+        "only {} batches acknowledged",
+        acked.len()
+    );
+
+    let (mut child, address) = serve(&data, &config);
+    let per_batch = stored(&client, &address, acked.len() * EVENTS_PER_BATCH).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for &index in &acked {
+        assert_eq!(
+            per_batch[index], EVENTS_PER_BATCH,
+            "acknowledged batch {index} must be stored exactly once"
+        );
+    }
+    for (index, count) in per_batch.iter().enumerate() {
+        assert!(
+            *count <= EVENTS_PER_BATCH,
+            "batch {index} stored more than once: {count} events"
+        );
+    }
+    eprintln!(
+        "killed after {} acknowledged batches; stored batches: {}",
+        acked.len(),
+        per_batch.iter().filter(|c| **c > 0).count()
+    );
+}
