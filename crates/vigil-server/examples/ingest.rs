@@ -168,9 +168,9 @@ fn decompressed_len(bytes: &[u8]) -> u64 {
     total
 }
 
-fn walkdir(dir: &PathBuf) -> Vec<PathBuf> {
+fn walkdir(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.clone()];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
