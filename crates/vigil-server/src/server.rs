@@ -244,6 +244,14 @@ impl ServerHandle {
         Ok(())
     }
 
+    /// The listening address of each source that listens (syslog), by source id.
+    pub fn source_addrs(&self) -> Vec<(String, SocketAddr)> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.local_addr.map(|addr| (s.id.to_string(), addr)))
+            .collect()
+    }
+
     /// Waits until the token is cancelled (Ctrl-C in the binary), then shuts down.
     pub fn cancel_token(&self) -> CancellationToken {
         self.shutdown.clone()
