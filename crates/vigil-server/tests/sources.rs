@@ -156,9 +156,8 @@ async fn directory_and_syslog_sources_feed_the_store_once() {
         count(&handle, "source_type:ibm_activity_tracker", 6).await,
         6
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        count(&handle, "source_type:ibm_activity_tracker", 7).await,
+        settled(&handle, "source_type:ibm_activity_tracker").await,
         6,
         "nothing read twice"
     );
@@ -198,12 +197,14 @@ fn s3s_fs() -> Option<S3sFs> {
         .stderr(Stdio::null())
         .spawn()
         .expect("VIGIL_S3S_FS runs");
+    let server = S3sFs { child, port, root };
     for _ in 0..400 {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(S3sFs { child, port, root });
+            return Some(server);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    drop(server);
     panic!("s3s-fs did not start");
 }
 
@@ -242,9 +243,8 @@ async fn s3_objects_are_read_once_through_the_server() {
         count(&handle, "source_type:ibm_activity_tracker", 5).await,
         5
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        count(&handle, "source_type:ibm_activity_tracker", 6).await,
+        settled(&handle, "source_type:ibm_activity_tracker").await,
         5,
         "nothing read twice"
     );
