@@ -1,5 +1,6 @@
-//! `vigil serve` killed with SIGKILL while clients push: after a restart every acknowledged
-//! batch is stored exactly once, and no batch is stored twice.
+//! The real `vigil serve` process: killed with SIGKILL while clients push (after a restart
+//! every acknowledged batch is stored exactly once, and no batch twice), and asked by
+//! `vigil search`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -185,4 +186,87 @@ async fn sigkill_loses_no_acknowledged_batch_and_duplicates_none() {
         acked.len(),
         per_batch.iter().filter(|c| **c > 0).count()
     );
+}
+
+fn search(address: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("search")
+        .args(["--url", &format!("http://{address}"), "--token", TOKEN])
+        .args([
+            "--from",
+            "2026-01-01T00:00:00Z",
+            "--to",
+            "2027-01-01T00:00:00Z",
+        ])
+        .args(args)
+        .output()
+        .expect("the vigil binary runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_cli_prints_events_tables_and_query_errors() {
+    vigil_sources::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("vigil.toml");
+    std::fs::write(
+        &config,
+        "[server]\nlisten = \"127.0.0.1:0\"\n[store]\ncommit_interval_secs = 1\n\n[[auth.tokens]]\nname = \"test\"\ntoken_env = \"VIGIL_KILL_TEST_TOKEN\"\nrole = \"admin\"\n",
+    )
+    .unwrap();
+    let (mut child, address) = serve(&dir.path().join("data"), &config);
+    let client = reqwest::Client::new();
+    assert!(push(&client, &address, 0).await);
+    assert!(push(&client, &address, 1).await);
+    let per_batch = stored(&client, &address, 2 * EVENTS_PER_BATCH).await;
+    assert_eq!(per_batch[0] + per_batch[1], 2 * EVENTS_PER_BATCH);
+
+    let events = search(
+        &address,
+        &[
+            "--format",
+            "jsonl",
+            "--limit",
+            "5",
+            "source_type:ibm_activity_tracker",
+        ],
+    );
+    assert_eq!(
+        events.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&events.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(events.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["class_name"], "API Activity");
+    assert!(String::from_utf8_lossy(&events.stderr)
+        .contains(&format!("5 of {} events", 2 * EVENTS_PER_BATCH)));
+
+    let table = search(
+        &address,
+        &["--format", "csv", "* | stats count() by operation"],
+    );
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "operation,count\nis.instance.instance.read,{}\n",
+            2 * EVENTS_PER_BATCH
+        )
+    );
+
+    let wrong = search(&address, &["dst_port:[1 TO"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains("error:") && stderr.contains('^'),
+        "{stderr}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
