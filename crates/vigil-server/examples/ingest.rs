@@ -83,6 +83,7 @@ fn main() {
         PipelineOptions {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue_chunks: 256,
+            max_queue_bytes: 256 << 20,
             max_decompressed_bytes: 256 << 20,
             analytics: true,
             snapshot_interval: Duration::from_secs(10),

@@ -87,6 +87,8 @@ pub struct ServerSection {
     pub max_decompressed_bytes: u64,
     /// Chunks waiting for the pipeline before push clients get 503 and pull sources wait.
     pub queue_chunks: usize,
+    /// Bytes of chunks waiting or in work before push clients get 503 and pull sources wait.
+    pub max_queue_bytes: u64,
     /// Normalize/detect worker threads (default: the number of cores).
     pub workers: Option<usize>,
 }
@@ -99,6 +101,7 @@ impl Default for ServerSection {
             max_body_bytes: 16 * 1024 * 1024,
             max_decompressed_bytes: 256 * 1024 * 1024,
             queue_chunks: 64,
+            max_queue_bytes: 256 * 1024 * 1024,
             workers: None,
         }
     }

@@ -87,6 +87,9 @@ pub struct PipelineOptions {
     pub workers: usize,
     /// Chunks queued before `try_submit` refuses.
     pub queue_chunks: usize,
+    /// Bytes of chunks queued or in work before `try_submit` refuses (a chunk larger than
+    /// this is still taken when nothing else is in flight).
+    pub max_queue_bytes: u64,
     /// Largest decompressed chunk.
     pub max_decompressed_bytes: u64,
     /// Run the behavioural analytics.
@@ -110,12 +113,15 @@ pub struct PipelineStats {
     pub alerts: AtomicU64,
     /// Chunks waiting or in work.
     pub in_flight: AtomicU64,
+    /// Bytes of the chunks waiting or in work.
+    pub in_flight_bytes: AtomicU64,
     /// Submission to alerts recorded, per chunk.
     pub latency: crate::metrics::Histogram,
 }
 
 /// A running pipeline.
 pub struct Pipeline {
+    max_queue_bytes: u64,
     sender: Mutex<Option<SyncSender<(u64, Job)>>>,
     next_seq: Mutex<u64>,
     stats: Arc<PipelineStats>,
@@ -152,6 +158,7 @@ struct Processed {
 impl Pipeline {
     /// Starts the workers and the commit thread.
     pub fn start(options: PipelineOptions, sinks: Sinks) -> Pipeline {
+        let max_queue_bytes = options.max_queue_bytes;
         let (sender, receiver) = mpsc::sync_channel::<(u64, Job)>(options.queue_chunks.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         let workers = options.workers.max(1);
@@ -181,6 +188,7 @@ impl Pipeline {
             threads.push(handle);
         }
         Pipeline {
+            max_queue_bytes,
             sender: Mutex::new(Some(sender)),
             next_seq: Mutex::new(0),
             stats,
@@ -204,6 +212,12 @@ impl Pipeline {
         let Some(sender) = sender else {
             return Err((PipelineError::Stopped, Box::new(job)));
         };
+        // Memory is bounded by bytes, not only by chunks: a burst of large pushes waits.
+        let size = job.chunk.bytes.len() as u64;
+        let queued = self.stats.in_flight_bytes.load(Ordering::Relaxed);
+        if queued > 0 && queued.saturating_add(size) > self.max_queue_bytes {
+            return Err((PipelineError::Full, Box::new(job)));
+        }
         let mut job = job;
         job.submitted.get_or_insert_with(Instant::now);
         match sender.try_send((*next, job)) {
@@ -211,6 +225,9 @@ impl Pipeline {
                 *next += 1;
                 self.stats.chunks.fetch_add(1, Ordering::Relaxed);
                 self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .in_flight_bytes
+                    .fetch_add(size, Ordering::Relaxed);
                 Ok(())
             }
             Err(TrySendError::Full((_, job))) => Err((PipelineError::Full, Box::new(job))),
@@ -425,8 +442,7 @@ fn commit(
                 batch.push(processed);
                 if batch_events >= MAX_BATCH_EVENTS {
                     let full = std::mem::take(&mut batch);
-                    let chunks = full.len() as u64;
-                    commit_batch(
+                    commit_counted(
                         full,
                         sinks,
                         &mut builder,
@@ -434,13 +450,11 @@ fn commit(
                         options,
                         stats,
                     );
-                    stats.in_flight.fetch_sub(chunks, Ordering::Relaxed);
                     batch_events = 0;
                 }
             }
             if !batch.is_empty() {
-                let chunks = batch.len() as u64;
-                commit_batch(
+                commit_counted(
                     batch,
                     sinks,
                     &mut builder,
@@ -448,7 +462,6 @@ fn commit(
                     options,
                     stats,
                 );
-                stats.in_flight.fetch_sub(chunks, Ordering::Relaxed);
             }
             if last_snapshot.elapsed() >= options.snapshot_interval {
                 save_snapshot(options, &builder.snapshot());
@@ -469,6 +482,22 @@ fn commit(
 
 /// Matched events whose evidence correlation alerts can cite.
 const EVIDENCE_KEPT: usize = 100_000;
+
+/// [`commit_batch`], then the chunks leave the in-flight counts.
+fn commit_counted(
+    batch: Vec<Processed>,
+    sinks: &Sinks,
+    builder: &mut AlertBuilder<'_>,
+    analytics: Option<&mut Analytics>,
+    options: &PipelineOptions,
+    stats: &PipelineStats,
+) {
+    let chunks = batch.len() as u64;
+    let bytes: u64 = batch.iter().map(|p| p.job.chunk.bytes.len() as u64).sum();
+    commit_batch(batch, sinks, builder, analytics, options, stats);
+    stats.in_flight.fetch_sub(chunks, Ordering::Relaxed);
+    stats.in_flight_bytes.fetch_sub(bytes, Ordering::Relaxed);
+}
 
 /// Most events appended in one store batch (one fsync).
 const MAX_BATCH_EVENTS: usize = 50_000;

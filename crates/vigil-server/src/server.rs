@@ -124,6 +124,7 @@ impl Server {
             PipelineOptions {
                 workers,
                 queue_chunks: config.server.queue_chunks,
+                max_queue_bytes: config.server.max_queue_bytes,
                 max_decompressed_bytes: config.server.max_decompressed_bytes,
                 analytics: config.detection.analytics,
                 snapshot_interval: Duration::from_secs(

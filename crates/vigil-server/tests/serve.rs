@@ -283,3 +283,75 @@ async fn push_detect_search_and_restart() {
         .any(|a| a["rule_id"] == MFA_RULE_ID));
     handle.shutdown().await.unwrap();
 }
+
+/// A burst beyond the byte budget: the push that does not fit gets 503 with `Retry-After`,
+/// nothing of it is stored, and the one in flight completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pipeline_answers_503_and_stores_nothing_of_the_refused_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::default();
+    config.server.data_dir = dir.path().to_path_buf();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.server.max_queue_bytes = 1;
+    config.store.commit_interval_secs = 1;
+    let mut tokens = Tokens::default();
+    tokens.add_token(TOKEN, "tester", Role::Admin);
+    let handle = Server {
+        config,
+        documents: vigil_detect::load_ibm_rule_pack().0,
+        intel: vigil_detect::intel::IntelSet::default(),
+        extra_tokens: tokens,
+    }
+    .start()
+    .await
+    .unwrap();
+    let client = Client::new(&handle);
+    let record = &records(MFA_RULE, "no_match")[0];
+    let big: String = std::iter::repeat_n(format!("{record}\n"), 4000).collect();
+    let first = {
+        let http = client.http.clone();
+        let url = format!(
+            "{}/api/ingest/ndjson?source_type=ibm_activity_tracker",
+            client.base
+        );
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(TOKEN)
+                .body(big)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    // Wait until the big batch is in flight, then push another.
+    let mut in_flight = false;
+    for _ in 0..500 {
+        let (_, health) = client
+            .send(reqwest::Method::GET, "/api/health", None, None)
+            .await;
+        if health["pipeline"]["in_flight_chunks"].as_u64() >= Some(1) {
+            in_flight = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert!(in_flight, "the first batch was never seen in flight");
+    let response = client
+        .http
+        .post(format!(
+            "{}/api/ingest/ndjson?source_type=ibm_activity_tracker",
+            client.base
+        ))
+        .bearer_auth(TOKEN)
+        .body(format!("{record}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    assert_eq!(first.await.unwrap(), 200);
+    wait_for_events(&client, "source_type:ibm_activity_tracker", 4000).await;
+    handle.shutdown().await.unwrap();
+}

@@ -237,6 +237,7 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
             "rejected": stats.rejected.load(Relaxed),
             "alerts": stats.alerts.load(Relaxed),
             "in_flight_chunks": stats.in_flight.load(Relaxed),
+            "in_flight_bytes": stats.in_flight_bytes.load(Relaxed),
         },
         "store": {
             "events": store.events,
