@@ -207,6 +207,9 @@ pub struct StoreSection {
     pub max_bytes: u64,
     /// Index commit interval: events become searchable within about this long.
     pub commit_interval_secs: u64,
+    /// How often retention runs (whole partitions past `retention_days` or `max_bytes` are
+    /// dropped).
+    pub retention_interval_secs: u64,
 }
 
 impl Default for StoreSection {
@@ -215,6 +218,7 @@ impl Default for StoreSection {
             retention_days: 90,
             max_bytes: 0,
             commit_interval_secs: 2,
+            retention_interval_secs: 300,
         }
     }
 }

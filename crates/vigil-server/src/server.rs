@@ -46,6 +46,7 @@ pub struct ServerHandle {
     pub state: AppState,
     shutdown: CancellationToken,
     http: tokio::task::JoinHandle<()>,
+    retention: tokio::task::JoinHandle<()>,
     sources: Vec<SourceHandle>,
     forwarder: tokio::task::JoinHandle<()>,
 }
@@ -178,6 +179,42 @@ impl Server {
             })
         };
 
+        // Retention: whole partitions, on a timer (the store itself reads no clock).
+        let retention = {
+            let store = store.clone();
+            let metrics = metrics.clone();
+            let every = Duration::from_secs(config.store.retention_interval_secs.max(1));
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(every);
+                ticker.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = ticker.tick() => {}
+                    }
+                    let store = store.clone();
+                    match tokio::task::spawn_blocking(move || store.retention_sweep(now_ms())).await
+                    {
+                        Ok(Ok(report)) if !report.dropped.is_empty() => {
+                            tracing::info!(
+                                partitions = report.dropped.len(),
+                                freed_bytes = report.freed_bytes,
+                                "retention dropped partitions"
+                            );
+                            metrics.add(
+                                "vigil_retention_dropped_partitions_total",
+                                &[],
+                                report.dropped.len() as f64,
+                            );
+                        }
+                        Ok(Ok(_)) => {}
+                        Ok(Err(error)) => tracing::error!(%error, "retention failed"),
+                        Err(error) => tracing::error!(%error, "retention task failed"),
+                    }
+                }
+            })
+        };
         let app_state = AppState {
             tokens: Arc::new(tokens),
             pipeline,
@@ -216,6 +253,7 @@ impl Server {
             state: app_state,
             shutdown,
             http,
+            retention,
             sources,
             forwarder,
         })
@@ -234,6 +272,7 @@ impl ServerHandle {
         }
         let _ = self.forwarder.await;
         let _ = self.http.await;
+        let _ = self.retention.await;
         let pipeline = self.state.pipeline.clone();
         let store = self.state.store.clone();
         tokio::task::spawn_blocking(move || {
@@ -335,6 +374,11 @@ fn describe_metrics(metrics: &Metrics) {
         "vigil_store_errors_total",
         Kind::Counter,
         "Failed event store appends.",
+    );
+    metrics.describe(
+        "vigil_retention_dropped_partitions_total",
+        Kind::Counter,
+        "Event store partitions dropped by retention.",
     );
     metrics.describe(
         "vigil_ingest_refused_total",

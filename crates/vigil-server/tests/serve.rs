@@ -355,3 +355,62 @@ async fn a_full_pipeline_answers_503_and_stores_nothing_of_the_refused_batch() {
     wait_for_events(&client, "source_type:ibm_activity_tracker", 4000).await;
     handle.shutdown().await.unwrap();
 }
+
+/// Retention runs on its timer: events older than `retention_days` leave with their partition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_old_partitions_on_its_timer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::default();
+    config.server.data_dir = dir.path().to_path_buf();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    config.store.commit_interval_secs = 1;
+    config.store.retention_days = 1;
+    config.store.retention_interval_secs = 1;
+    let mut tokens = Tokens::default();
+    tokens.add_token(TOKEN, "tester", Role::Admin);
+    let handle = Server {
+        config,
+        documents: Vec::new(),
+        intel: vigil_detect::intel::IntelSet::default(),
+        extra_tokens: tokens,
+    }
+    .start()
+    .await
+    .unwrap();
+    let client = Client::new(&handle);
+    // Dated 2026-11-20 and two days before: both more than a day before any time this test
+    // runs. The store keeps its newest partition whatever its age, so one of two goes.
+    let record = &records(MFA_RULE, "no_match")[0];
+    let older = record.replace("2026-11-20T", "2026-11-18T");
+    let (status, _) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/ingest/ndjson?source_type=ibm_activity_tracker",
+            Some(TOKEN),
+            Some(format!("{record}\n{older}\n").into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut dropped = false;
+    for _ in 0..100 {
+        let (_, metrics) = client.get("/metrics").await;
+        if metrics
+            .as_str()
+            .unwrap_or("")
+            .contains("vigil_retention_dropped_partitions_total 1")
+        {
+            dropped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(dropped, "retention did not drop the old partition");
+    let (_, answer) = client.search("*").await;
+    assert_eq!(answer["total"], 1, "{answer}");
+    assert_eq!(
+        answer["events"][0]["time"],
+        json!(1_795_183_200_000_i64),
+        "the newest day stays"
+    );
+    handle.shutdown().await.unwrap();
+}
