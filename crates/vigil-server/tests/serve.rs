@@ -58,7 +58,12 @@ impl Client {
         vigil_sources::install_tls_provider();
         Client {
             base: format!("http://{}", handle.addr),
-            http: reqwest::Client::new(),
+            // A fresh connection per request: a pooled keep-alive connection can race the
+            // server closing it (seen once as `IncompleteMessage` under load).
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
         }
     }
 
