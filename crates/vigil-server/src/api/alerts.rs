@@ -72,7 +72,59 @@ pub(super) async fn get(
         .await
         .map_err(ApiError::internal)??;
     let detail = found.ok_or_else(|| ApiError::not_found(format!("no alert {id}")))?;
-    Ok(Json(detail_json(&detail)))
+    let mut value = detail_json(&detail);
+    let store = state.store.clone();
+    let evidence = detail.evidence.clone();
+    let events = tokio::task::spawn_blocking(move || evidence_events(&store, &evidence))
+        .await
+        .map_err(ApiError::internal)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("evidence_events".to_owned(), Value::Array(events));
+    }
+    Ok(Json(value))
+}
+
+/// Evidence items whose stored event is looked up (the rest are listed without it).
+const MAX_EVIDENCE_EVENTS: usize = 20;
+
+/// The stored events an alert's evidence points at: found by file (or object) and time, then
+/// by line, offset and index within the record.
+fn evidence_events(store: &vigil_store::EventStore, evidence: &[Value]) -> Vec<Value> {
+    let mut found = Vec::new();
+    for item in evidence.iter().take(MAX_EVIDENCE_EVENTS) {
+        let (Some(source), Some(time)) = (item["source"].as_str(), item["time"].as_i64()) else {
+            continue;
+        };
+        let text = format!(
+            "file:\"{}\"",
+            source.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        let Ok(query) = vigil_query::parse(&text) else {
+            continue;
+        };
+        let request = vigil_store::SearchRequest {
+            query,
+            from_ms: time,
+            to_ms: time.saturating_add(1),
+            limit: 1_000,
+        };
+        let Ok(response) = store.search(&request) else {
+            continue;
+        };
+        let vigil_store::SearchResult::Events { events, .. } = response.result else {
+            continue;
+        };
+        let same = |hit: &&vigil_store::EventHit| {
+            let place = &hit.event["vigil"];
+            place["line"] == item["line"]
+                && place["offset"] == item["offset"]
+                && place.get("index") == item.get("index")
+        };
+        if let Some(hit) = events.iter().find(same) {
+            found.push(hit.event.clone());
+        }
+    }
+    found
 }
 
 /// A change: `{"status": "acknowledged", "assignee": "ana"}` (`"assignee": null` unassigns).
