@@ -219,6 +219,8 @@ async fn push_detect_search_and_restart() {
     // The alert, its evidence, and an update that is audited.
     let (status, alerts) = client.get("/api/alerts").await;
     assert_eq!(status, 200);
+    // (Recorded before the searches above found the event: the commit thread records alerts
+    // right after the append, and the index commits a second later.)
     let alert = alerts["alerts"]
         .as_array()
         .unwrap()
@@ -418,4 +420,105 @@ async fn retention_drops_old_partitions_on_its_timer() {
         "the newest day stays"
     );
     handle.shutdown().await.unwrap();
+}
+
+const BURST_RULE: &str =
+    include_str!("../../vigil-detect/rules/ibm/activity_tracker/access_denied_burst.tests.ndjson");
+const BURST_CORRELATION_ID: &str = "307ea1b3-c887-46fb-bb9a-c39895219974";
+
+/// A correlation window open at shutdown is still open after the restart: half a burst
+/// before, half after, one alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn correlation_windows_survive_a_restart() {
+    let case = BURST_RULE
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|case| case["expect"] == "match" && case["records"].is_array())
+        .expect("the burst rule has a positive sequence");
+    let records: Vec<&str> = case["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(records.len() >= 15, "{} records", records.len());
+    let (before, after) = records.split_at(records.len() / 2);
+    let dir = tempfile::tempdir().unwrap();
+    let push = |client: &Client, part: &[&str]| {
+        let body: String = part.iter().map(|r| format!("{r}\n")).collect();
+        let request = client
+            .http
+            .post(format!(
+                "{}/api/ingest/ndjson?source_type=ibm_activity_tracker",
+                client.base
+            ))
+            .bearer_auth(TOKEN)
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let burst_alerts = |alerts: &Value| {
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["rule_id"] == BURST_CORRELATION_ID)
+            .count()
+    };
+
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+    assert_eq!(push(&client, before).await, 200);
+    idle(&client).await;
+    let (_, alerts) = client.get("/api/alerts").await;
+    assert_eq!(burst_alerts(&alerts), 0, "half a burst is not a burst");
+    handle.shutdown().await.unwrap();
+
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+    assert_eq!(push(&client, after).await, 200);
+    // Alerts are recorded just after the acknowledgement: wait for them.
+    let mut fired = 0;
+    for _ in 0..100 {
+        let (_, alerts) = client.get("/api/alerts").await;
+        fired = burst_alerts(&alerts);
+        if fired > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(fired, 1);
+    handle.shutdown().await.unwrap();
+
+    // Without the saved windows the second half alone fires nothing.
+    let fresh = tempfile::tempdir().unwrap();
+    let handle = start(fresh.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+    assert_eq!(push(&client, after).await, 200);
+    // Wait for the pipeline to be idle (alerts recorded) before reading.
+    for _ in 0..100 {
+        let (_, health) = client
+            .send(reqwest::Method::GET, "/api/health", None, None)
+            .await;
+        if health["pipeline"]["in_flight_chunks"] == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (_, alerts) = client.get("/api/alerts").await;
+    assert_eq!(burst_alerts(&alerts), 0, "{alerts}");
+    handle.shutdown().await.unwrap();
+}
+
+/// Waits until no chunk is queued or in work (so its alerts are recorded).
+async fn idle(client: &Client) {
+    for _ in 0..200 {
+        let (_, health) = client
+            .send(reqwest::Method::GET, "/api/health", None, None)
+            .await;
+        if health["pipeline"]["in_flight_chunks"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the pipeline never became idle");
 }
