@@ -522,3 +522,142 @@ async fn idle(client: &Client) {
     }
     panic!("the pipeline never became idle");
 }
+
+const UPLOADED_RULE: &str = "title: Test instance read by the kill account
+id: 5d0c4c77-3f0e-4d35-a0a4-4f3a3e0b1a01
+status: test
+logsource:
+  product: ibm_cloud
+  service: activity_tracker
+detection:
+  selection:
+    action: billing.account-mfa.set-on
+  condition: selection
+level: high
+";
+
+/// Rules over the API: upload, in force at once, test against stored events, disable (and
+/// the pipeline stops raising it), delete; built-in rules cannot be deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rules_api_upload_test_disable_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let client = Client::new(&handle);
+    let rule_id = "5d0c4c77-3f0e-4d35-a0a4-4f3a3e0b1a01";
+    let set_on = records(MFA_RULE, "no_match")[0].clone();
+    assert!(set_on.contains("set-on"));
+    let push = |body: String| {
+        let request = client
+            .http
+            .post(format!(
+                "{}/api/ingest/ndjson?source_type=ibm_activity_tracker",
+                client.base
+            ))
+            .bearer_auth(TOKEN)
+            .body(body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let count_alerts = |alerts: &Value| {
+        alerts["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["rule_id"] == rule_id)
+            .map(|a| a["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+
+    // A broken rule is refused with the reason.
+    let (status, error) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/rules",
+            Some(TOKEN),
+            Some(b"title: x\ndetection: {}\n".to_vec()),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert!(!error["errors"].as_array().unwrap().is_empty());
+
+    let (status, uploaded) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/rules",
+            Some(TOKEN),
+            Some(UPLOADED_RULE.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(status, 201, "{uploaded}");
+    let (_, rules) = client.get("/api/rules").await;
+    assert!(rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == rule_id && r["origin"] == "uploaded"));
+
+    assert_eq!(push(format!("{set_on}\n")).await, 200);
+    idle(&client).await;
+    let (_, alerts) = client.get("/api/alerts").await;
+    assert_eq!(count_alerts(&alerts), 1, "{alerts}");
+
+    // Test a rule against what is stored.
+    wait_for_events(&client, "source_type:ibm_activity_tracker", 1).await;
+    let body = json!({"yaml": UPLOADED_RULE, "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"});
+    let (status, tested) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/rules/test",
+            Some(TOKEN),
+            Some(body.to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(status, 200, "{tested}");
+    assert_eq!(tested["events_tested"], 1);
+    assert_eq!(tested["matches"].as_array().unwrap().len(), 1, "{tested}");
+
+    // Disabled: the same event no longer raises it.
+    let (status, _) = client
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/rules/{rule_id}/enabled"),
+            Some(TOKEN),
+            Some(br#"{"enabled": false}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(push(format!("{set_on}\n")).await, 200);
+    idle(&client).await;
+    let (_, alerts) = client.get("/api/alerts").await;
+    assert_eq!(
+        count_alerts(&alerts),
+        1,
+        "no new hit while disabled: {alerts}"
+    );
+
+    // Built-in rules are disabled, never deleted; uploaded ones are deleted.
+    let (status, _) = client
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/rules/{MFA_RULE_ID}"),
+            Some(TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (status, _) = client
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/rules/{rule_id}"),
+            Some(TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, rules) = client.get("/api/rules").await;
+    assert!(!rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == rule_id));
+    handle.shutdown().await.unwrap();
+}
