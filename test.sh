@@ -17,6 +17,10 @@ fi
 if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install cargo-nextest --locked
 fi
+# C headers the Kafka client (librdkafka, built from source by rdkafka-sys) links against.
+if ! dpkg -s libssl-dev zlib1g-dev pkg-config >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y --no-install-recommends libssl-dev zlib1g-dev pkg-config
+fi
 
 step "cargo fmt --check"
 cargo fmt --all --check
@@ -58,6 +62,21 @@ if [ ! -x "$tools_dir/bin/s3s-fs" ]; then
 fi
 export VIGIL_S3S_FS="$tools_dir/bin/s3s-fs"
 # ---- end: S3-compatible test server ------------------------------------------------------------
+
+# ---- begin: Kafka test broker ----------------------------------------------------------------
+# crates/vigil-sources tests the Kafka source (a consumer group, librdkafka) against a real
+# Kafka-compatible broker: tansu from the Rust package registry, which the tests start on
+# 127.0.0.1 with in-memory storage (its `dynostore` feature), found through VIGIL_KAFKA_BROKER
+# (without it those tests print that they were skipped). Installed once into the same tools
+# directory as s3s-fs; the build takes about twenty minutes the first time. librdkafka needs no package of its own: the
+# rdkafka-sys crate compiles the copy it ships (configure and make, no cmake) against the
+# OpenSSL and zlib headers of the base image (libssl-dev, zlib1g-dev), already during clippy.
+step "tansu test broker"
+if [ ! -x "$tools_dir/bin/tansu" ]; then
+    cargo install tansu@0.6.0 --locked --features dynostore --root "$tools_dir"
+fi
+export VIGIL_KAFKA_BROKER="$tools_dir/bin/tansu"
+# ---- end -------------------------------------------------------------------------------------
 
 step "tests"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -169,12 +169,13 @@ pub struct CountersSnapshot {
     pub bytes: u64,
     /// Chunks delivered (`source_chunks_total`).
     pub chunks: u64,
-    /// Errors: unreadable files, failed requests, broken connections, skipped objects.
+    /// Errors: unreadable files, failed requests, broken connections, skipped objects,
+    /// errors the Kafka client reports (an unreachable broker, a failed commit).
     pub errors: u64,
-    /// Syslog messages received.
+    /// Syslog or Kafka messages received.
     pub messages: u64,
-    /// Records over the size cap: oversize syslog messages (dropped), file lines longer
-    /// than a read (delivered in pieces), objects over `max_object_bytes` (skipped).
+    /// Records over the size cap: oversize syslog and Kafka messages (dropped), file lines
+    /// longer than a read (delivered in pieces), objects over `max_object_bytes` (skipped).
     pub oversize: u64,
     /// Files found shorter than their read offset, or rewritten: read again from 0.
     pub files_truncated: u64,

@@ -25,6 +25,8 @@ pub enum SourceConfig {
     Syslog(SyslogConfig),
     /// An S3-compatible bucket polled by prefix (`type = "s3"`).
     S3(S3Config),
+    /// Kafka topics read as a consumer group (`type = "kafka"`; IBM Event Streams is Kafka).
+    Kafka(KafkaConfig),
 }
 
 impl SourceConfig {
@@ -34,6 +36,7 @@ impl SourceConfig {
             SourceConfig::Directory(c) => &c.id,
             SourceConfig::Syslog(c) => &c.id,
             SourceConfig::S3(c) => &c.id,
+            SourceConfig::Kafka(c) => &c.id,
         }
     }
 }
@@ -49,6 +52,7 @@ pub async fn spawn(
         SourceConfig::Directory(c) => crate::dir::spawn(c, checkpoints, sender, shutdown).await,
         SourceConfig::Syslog(c) => crate::syslog::spawn(c, sender, shutdown).await,
         SourceConfig::S3(c) => crate::s3::spawn(c, checkpoints, sender, shutdown).await,
+        SourceConfig::Kafka(c) => crate::kafka::spawn(c, checkpoints, sender, shutdown).await,
     }
 }
 
@@ -199,6 +203,119 @@ pub struct S3Config {
     pub request_timeout_secs: u64,
 }
 
+/// Kafka topics consumed as a consumer group: IBM Event Streams, Apache Kafka, Redpanda.
+///
+/// IBM Event Streams takes `security_protocol = "sasl_ssl"` and
+/// `sasl = { mechanism = "plain", username = "token", password = "<api key>" }`, with the
+/// broker list of its service credentials as `bootstrap_servers`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// The source id (checkpoint namespace, metrics).
+    pub id: SourceId,
+    /// Brokers to bootstrap from, `host:port` each.
+    pub bootstrap_servers: Vec<String>,
+    /// The topics to read.
+    pub topics: Vec<String>,
+    /// The consumer group: members of one group share the topics' partitions.
+    pub group_id: String,
+    /// The client id brokers see (quotas, logs).
+    #[serde(default = "default_kafka_client_id")]
+    pub client_id: String,
+    /// Where a partition with no saved position starts: `earliest` (the oldest retained
+    /// record) or `latest` (only what is produced from now on).
+    #[serde(default)]
+    pub start_from: KafkaStartFrom,
+    /// Read every record as this source type instead of detecting it.
+    #[serde(default, deserialize_with = "de_source_type")]
+    pub source_type: Option<SourceType>,
+    /// Larger messages are skipped (and counted); their offset still counts as read.
+    #[serde(default = "default_kafka_max_message_bytes")]
+    pub max_message_bytes: usize,
+    /// A partition's chunk is sent once it holds this many bytes...
+    #[serde(default = "default_batch_max_bytes")]
+    pub batch_max_bytes: usize,
+    /// ...or once its first message is this old.
+    #[serde(default = "default_batch_max_ms")]
+    pub batch_max_ms: u64,
+    /// How often the durable positions are committed to the group's offsets in Kafka.
+    #[serde(default = "default_kafka_commit_interval_ms")]
+    pub commit_interval_ms: u64,
+    /// How much librdkafka prefetches in all, at most (`queued.max.messages.kbytes`).
+    #[serde(default = "default_kafka_fetch_queue_max_bytes")]
+    pub fetch_queue_max_bytes: usize,
+    /// A member not heard from for this long leaves the group (`session.timeout.ms`).
+    #[serde(default = "default_kafka_session_timeout_ms")]
+    pub session_timeout_ms: u64,
+    /// A member that does not poll for this long (downstream backpressure) leaves the group
+    /// and joins again (`max.poll.interval.ms`).
+    #[serde(default = "default_kafka_max_poll_interval_ms")]
+    pub max_poll_interval_ms: u64,
+    /// Timeout of a blocking request: committed offsets on assignment, commits on revocation.
+    #[serde(default = "default_kafka_request_timeout_ms")]
+    pub request_timeout_ms: u64,
+    /// `plaintext`, `ssl`, `sasl_plaintext` or `sasl_ssl`.
+    #[serde(default)]
+    pub security_protocol: KafkaSecurityProtocol,
+    /// SASL credentials, required for the `sasl_*` protocols.
+    #[serde(default)]
+    pub sasl: Option<KafkaSasl>,
+    /// CA certificates (PEM) to verify brokers with, for `ssl` and `sasl_ssl`; the system's
+    /// store when absent.
+    #[serde(default)]
+    pub tls_ca_path: Option<PathBuf>,
+}
+
+/// Where a partition without a saved position starts reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KafkaStartFrom {
+    /// The oldest record the broker still holds.
+    #[default]
+    Earliest,
+    /// Records produced after the partition is assigned.
+    Latest,
+}
+
+/// How the connection to brokers is secured (Kafka's `security.protocol`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KafkaSecurityProtocol {
+    /// No TLS, no authentication (tests, private networks).
+    #[default]
+    Plaintext,
+    /// TLS without SASL.
+    Ssl,
+    /// SASL without TLS.
+    SaslPlaintext,
+    /// SASL inside TLS: IBM Event Streams.
+    SaslSsl,
+}
+
+/// SASL credentials.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSasl {
+    /// `plain`, `scram_sha_256` or `scram_sha_512`.
+    pub mechanism: KafkaSaslMechanism,
+    /// The user name (`token` for IBM Event Streams).
+    pub username: String,
+    /// The password (an API key for IBM Event Streams; never printed).
+    pub password: Secret,
+}
+
+/// A SASL mechanism.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KafkaSaslMechanism {
+    /// `PLAIN` (IBM Event Streams).
+    Plain,
+    /// `SCRAM-SHA-256`.
+    ScramSha256,
+    /// `SCRAM-SHA-512`.
+    ScramSha512,
+}
+
 /// A secret string: deserialized like a string, never shown by `Debug`.
 #[derive(Clone, Deserialize)]
 #[serde(transparent)]
@@ -262,6 +379,27 @@ fn default_batch_max_ms() -> u64 {
 }
 fn default_connection_idle_timeout_secs() -> u64 {
     600
+}
+fn default_kafka_client_id() -> String {
+    "vigil".to_owned()
+}
+fn default_kafka_max_message_bytes() -> usize {
+    1024 * 1024
+}
+fn default_kafka_commit_interval_ms() -> u64 {
+    5_000
+}
+fn default_kafka_fetch_queue_max_bytes() -> usize {
+    64 * 1024 * 1024
+}
+fn default_kafka_session_timeout_ms() -> u64 {
+    45_000
+}
+fn default_kafka_max_poll_interval_ms() -> u64 {
+    300_000
+}
+fn default_kafka_request_timeout_ms() -> u64 {
+    10_000
 }
 fn default_region() -> String {
     "us-east-1".to_owned()

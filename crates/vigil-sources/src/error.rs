@@ -45,6 +45,14 @@ pub enum SourceError {
         /// What went wrong.
         detail: String,
     },
+    /// The Kafka client could not be created or subscribed.
+    #[error("kafka source `{source_id}`: {detail}")]
+    Kafka {
+        /// The source.
+        source_id: String,
+        /// What librdkafka reported.
+        detail: String,
+    },
     /// A checkpoint could not be loaded, saved or decoded.
     #[error("checkpoint `{key}`: {detail}")]
     Checkpoint {

@@ -8,7 +8,10 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use vigil_model::SourceType;
-use vigil_sources::{MemoryCheckpointStore, SourceConfig, SyslogProtocol};
+use vigil_sources::{
+    KafkaSaslMechanism, KafkaSecurityProtocol, KafkaStartFrom, MemoryCheckpointStore, SourceConfig,
+    SyslogProtocol,
+};
 
 #[derive(Debug, Deserialize)]
 struct File {
@@ -47,14 +50,24 @@ region = "us-south"
 access_key_id = "AKID"
 secret_access_key = "very-secret"
 prefixes = ["ibm_vpc_flowlogs_v1"]
+
+[[sources]]
+type = "kafka"
+id = "event-streams"
+bootstrap_servers = ["broker-0-abc.kafka.svc01.us-south.eventstreams.cloud.ibm.com:9093", "broker-1-abc.kafka.svc01.us-south.eventstreams.cloud.ibm.com:9093"]
+topics = ["activity-tracker", "vpc-flow"]
+group_id = "vigil"
+source_type = "ibm_activity_tracker"
+security_protocol = "sasl_ssl"
+sasl = { mechanism = "plain", username = "token", password = "api-key-secret" }
 "#;
 
 #[test]
 fn every_kind_parses_with_defaults_filled_in() {
     let sources = parse(FULL).unwrap();
-    assert_eq!(sources.len(), 3);
+    assert_eq!(sources.len(), 4);
     let ids: Vec<&str> = sources.iter().map(|s| s.id().as_str()).collect();
-    assert_eq!(ids, ["app-logs", "firewalls", "flow-logs"]);
+    assert_eq!(ids, ["app-logs", "firewalls", "flow-logs", "event-streams"]);
     let SourceConfig::Directory(dir) = &sources[0] else {
         panic!("{:?}", sources[0]);
     };
@@ -81,6 +94,24 @@ fn every_kind_parses_with_defaults_filled_in() {
         !format!("{s3:?}").contains("very-secret"),
         "secrets are not printed"
     );
+    let SourceConfig::Kafka(kafka) = &sources[3] else {
+        panic!("{:?}", sources[3]);
+    };
+    assert_eq!(kafka.bootstrap_servers.len(), 2);
+    assert_eq!(kafka.topics, ["activity-tracker", "vpc-flow"]);
+    assert_eq!(kafka.source_type, Some(SourceType::ActivityTracker));
+    assert_eq!(kafka.security_protocol, KafkaSecurityProtocol::SaslSsl);
+    assert_eq!(kafka.start_from, KafkaStartFrom::Earliest);
+    assert_eq!(kafka.batch_max_bytes, 64 * 1024);
+    assert_eq!(kafka.batch_max_ms, 100);
+    assert_eq!(kafka.max_message_bytes, 1024 * 1024);
+    let sasl = kafka.sasl.as_ref().unwrap();
+    assert_eq!(sasl.mechanism, KafkaSaslMechanism::Plain);
+    assert_eq!(sasl.password.expose(), "api-key-secret");
+    assert!(
+        !format!("{kafka:?}").contains("api-key-secret"),
+        "secrets are not printed"
+    );
 }
 
 #[test]
@@ -89,8 +120,13 @@ fn mistakes_are_errors_naming_what_is_wrong() {
         parse("[[sources]]\ntype = \"directory\"\nid = \"a\"\npath = \"/x\"\npoll_interval = 5\n")
             .unwrap_err();
     assert!(unknown.contains("poll_interval"), "{unknown}");
-    let kind = parse("[[sources]]\ntype = \"kafka\"\nid = \"a\"\n").unwrap_err();
-    assert!(kind.contains("kafka"), "{kind}");
+    let kind = parse("[[sources]]\ntype = \"kinesis\"\nid = \"a\"\n").unwrap_err();
+    assert!(kind.contains("kinesis"), "{kind}");
+    let mechanism = parse(
+        "[[sources]]\ntype = \"kafka\"\nid = \"a\"\nbootstrap_servers = [\"b:9093\"]\ntopics = [\"t\"]\ngroup_id = \"g\"\nsecurity_protocol = \"sasl_ssl\"\nsasl = { mechanism = \"gssapi\", username = \"u\", password = \"p\" }\n",
+    )
+    .unwrap_err();
+    assert!(mechanism.contains("gssapi"), "{mechanism}");
     let source_type = parse(
         "[[sources]]\ntype = \"syslog\"\nid = \"a\"\nprotocol = \"udp\"\naddress = \"127.0.0.1:514\"\nsource_type = \"nope\"\n",
     )

@@ -270,3 +270,99 @@ async fn search_cli_prints_events_tables_and_query_errors() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Total events of `q` once it stops changing (or after 60 s).
+async fn settled_total(client: &reqwest::Client, address: &str, q: &str, expected: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = u64::MAX;
+    loop {
+        let bytes = client
+            .post(format!("http://{address}/api/search"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(json!({"q": q, "from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z", "limit": 1}).to_string())
+            .send()
+            .await
+            .expect("search answers")
+            .bytes()
+            .await
+            .expect("search answers");
+        let answer: Value = serde_json::from_slice(&bytes).expect("JSON");
+        let total = answer["total"].as_u64().unwrap_or(0);
+        if (total >= expected && total == last) || Instant::now() > deadline {
+            return total;
+        }
+        last = total;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+}
+
+/// A watched file read while the server is killed: after the restart every line is stored
+/// once (the checkpoint is saved after the events are durable, and re-applied from the log).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_while_reading_a_file_stores_every_line_once() {
+    vigil_sources::install_tls_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let watched = dir.path().join("logs");
+    std::fs::create_dir(&watched).unwrap();
+    const LINES: usize = 20_000;
+    let mut text = String::new();
+    for line in 0..LINES {
+        let record = json!({
+            "eventTime": "2026-11-20T14:00:00.00+0000",
+            "action": "is.instance.instance.read",
+            "outcome": "success",
+            "initiator": {"id": "IBMid-1", "name": "dir@example.com", "typeURI": "service/security/account/user"},
+            "target": {"id": "crn:v1:bluemix:public:is:us-south:a/acc::instance:x", "name": "vm", "typeURI": "is/instance"},
+            "observer": {"name": "ActivityTracker"},
+            "correlationId": format!("line-{line}"),
+        });
+        text.push_str(&record.to_string());
+        text.push('\n');
+    }
+    std::fs::write(watched.join("at.log"), &text).unwrap();
+    let config = dir.path().join("vigil.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[store]\ncommit_interval_secs = 1\n\n[[auth.tokens]]\nname = \"test\"\ntoken_env = \"VIGIL_KILL_TEST_TOKEN\"\nrole = \"admin\"\n\n[[sources]]\ntype = \"directory\"\nid = \"files\"\npath = \"{}\"\npoll_interval_ms = 20\nmax_read_bytes = 65536\n",
+            watched.display()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (mut child, address) = serve(&data, &config);
+    let client = reqwest::Client::new();
+    // Kill once some of the file is in, long before all of it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let bytes = client
+            .get(format!("http://{address}/api/health"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let health: Value = serde_json::from_slice(&bytes).unwrap();
+        if health["pipeline"]["events"].as_u64().unwrap_or(0) >= 2_000 || Instant::now() > deadline
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    let (mut child, address) = serve(&data, &config);
+    let total = settled_total(
+        &client,
+        &address,
+        "source_type:ibm_activity_tracker",
+        LINES as u64,
+    )
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(total, LINES as u64, "every line once");
+}
