@@ -115,6 +115,8 @@ pub struct PipelineStats {
     pub in_flight: AtomicU64,
     /// Bytes of the chunks waiting or in work.
     pub in_flight_bytes: AtomicU64,
+    /// The event store kept failing: nothing is committed any more (see the log).
+    pub failed: AtomicBool,
     /// Submission to alerts recorded, per chunk.
     pub latency: crate::metrics::Histogram,
 }
@@ -499,6 +501,18 @@ fn commit_counted(
     stats.in_flight_bytes.fetch_sub(bytes, Ordering::Relaxed);
 }
 
+/// Appends tried before a failing event store stops the pipeline (about 20 s of backoff).
+const STORE_ATTEMPTS: u32 = 8;
+
+/// Tells every waiting client of `batch` that it was not stored.
+fn refuse(batch: Vec<Processed>, why: &str) {
+    for processed in batch {
+        if let Some(ack) = processed.job.ack {
+            let _ = ack.send(Err(PipelineError::Store(why.to_owned())));
+        }
+    }
+}
+
 /// Most events appended in one store batch (one fsync).
 const MAX_BATCH_EVENTS: usize = 50_000;
 
@@ -513,21 +527,36 @@ fn commit_batch(
     options: &PipelineOptions,
     stats: &PipelineStats,
 ) {
-    // 1. Durable.
+    // 1. Durable. A failing store is retried for a while; if it keeps failing the pipeline
+    //    stops committing (every later chunk is refused and nothing is checkpointed), so a
+    //    chunk is never skipped by a later checkpoint of the same source.
+    if stats.failed.load(Ordering::Relaxed) {
+        refuse(batch, "the pipeline stopped after the event store failed");
+        return;
+    }
     let stored: Vec<StoredEvent> = batch
         .iter()
         .flat_map(|processed| processed.stored.iter().cloned())
         .collect();
     if !stored.is_empty() {
-        if let Err(error) = sinks.store.append(&stored) {
-            tracing::error!(chunks = batch.len(), %error, "event store append failed");
-            sinks.metrics.add("vigil_store_errors_total", &[], 1.0);
-            for processed in batch {
-                if let Some(ack) = processed.job.ack {
-                    let _ = ack.send(Err(PipelineError::Store(error.to_string())));
+        let mut wait = Duration::from_millis(100);
+        let mut attempts = 0;
+        loop {
+            match sinks.store.append(&stored) {
+                Ok(_) => break,
+                Err(error) => {
+                    attempts += 1;
+                    sinks.metrics.add("vigil_store_errors_total", &[], 1.0);
+                    tracing::error!(chunks = batch.len(), attempts, %error, "event store append failed");
+                    if attempts >= STORE_ATTEMPTS {
+                        stats.failed.store(true, Ordering::Relaxed);
+                        refuse(batch, &format!("the event store failed: {error}"));
+                        return;
+                    }
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(Duration::from_secs(5));
                 }
             }
-            return;
         }
     }
     drop(stored);

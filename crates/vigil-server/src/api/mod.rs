@@ -223,12 +223,19 @@ pub(crate) fn allow(
     }
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+/// 200 while the pipeline commits, 503 once the event store has failed for good.
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
     let stats = state.pipeline.stats();
     let store = state.store.stats();
     use std::sync::atomic::Ordering::Relaxed;
-    Json(json!({
-        "status": "ok",
+    let failed = stats.failed.load(Relaxed);
+    let status = if failed {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let body = Json(json!({
+        "status": if failed { "failed" } else { "ok" },
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_secs": state.started.elapsed().as_secs(),
         "pipeline": {
@@ -246,7 +253,8 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
             "wal_bytes": store.wal_bytes,
             "wal_lag_events": store.wal_lag_events,
         },
-    }))
+    }));
+    (status, body)
 }
 
 async fn metrics(
