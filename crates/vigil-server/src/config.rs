@@ -252,7 +252,7 @@ mod tests {
         let body = &readme[start + "```toml\n".len()..];
         let end = body.find("```").unwrap();
         let config = ServeConfig::parse(&body[..end]).unwrap();
-        assert_eq!(config.sources.len(), 3);
+        assert_eq!(config.sources.len(), 4);
         assert_eq!(config.auth.tokens[0].role, Role::Ingest);
     }
 
