@@ -28,7 +28,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, EmptyQuery, ExistsQuery, Occur, PhraseQuery, Query, RangeQuery,
     RegexQuery, TermQuery,
 };
-use tantivy::schema::{Field, IndexRecordOption, TantivyDocument, Value as _};
+use tantivy::schema::{Field, IndexRecordOption, TantivyDocument};
 use tantivy::store::StoreReader;
 use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 use tantivy::{DocId, Term};
@@ -36,7 +36,7 @@ use vigil_query::ast::{Bound, CompareOp, Expr, FieldPredicate, Predicate, Span, 
 use vigil_query::fields::FieldKind;
 
 use crate::error::StoreError;
-use crate::schema::{keyword_value, to_index_ip, IndexedField, StoreSchema};
+use crate::schema::{keyword_value, stored_event_json, to_index_ip, IndexedField, StoreSchema};
 use crate::values::{parse_time_ms, values_at, wildcard_body, ValueMatcher};
 
 /// Compiles filters for one partition.
@@ -461,8 +461,7 @@ struct StoredJson {
 impl StoredJson {
     fn get(&self, doc: DocId) -> Option<serde_json::Value> {
         let document: TantivyDocument = self.store.get(doc).ok()?;
-        let bytes = document.get_first(self.event_field)?.as_bytes()?;
-        serde_json::from_slice(bytes).ok()
+        serde_json::from_slice(stored_event_json(&document, self.event_field)?).ok()
     }
 }
 

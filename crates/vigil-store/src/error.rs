@@ -41,6 +41,15 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// The metadata of a batch is larger than the log accepts; nothing of the batch was
+    /// written.
+    #[error("batch metadata of {bytes} bytes is over the log's record limit of {max_bytes}")]
+    MetaTooLarge {
+        /// Size of the metadata.
+        bytes: usize,
+        /// The limit (`WalOptions::max_record_bytes`).
+        max_bytes: usize,
+    },
     /// `try_append` found the index queue full: the index lags the write-ahead log.
     #[error("the store is busy: the index lags the write-ahead log")]
     Busy,

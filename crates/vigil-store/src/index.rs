@@ -6,7 +6,8 @@
 //! 1. the log is made durable up to the last applied sequence `s`;
 //! 2. every partition with new documents commits with payload `s`;
 //! 3. the checkpoint file records `s` (written aside, fsynced, renamed);
-//! 4. log segments wholly at or below `s` are deleted.
+//! 4. log segments wholly at or below `s` are deleted (the active one rotated first when it
+//!    is wholly at or below `s`), except those holding unconfirmed batch metadata.
 //!
 //! On open the store replays log records above the checkpoint, skipping a record when its
 //! partition's payload is at or above its sequence (a crash between steps 2 and 3 leaves
@@ -32,9 +33,11 @@ use crate::wal::{Wal, WalSeq};
 
 /// What the indexer thread is asked to do.
 pub(crate) enum Command {
-    /// Index these log records (consecutive sequence numbers from `first_seq`).
+    /// Index these event records (consecutive sequence numbers from `first_seq`); the
+    /// batch ends at `last_seq` (past the events when it has a metadata record).
     Batch {
         first_seq: WalSeq,
+        last_seq: WalSeq,
         payloads: Vec<Vec<u8>>,
     },
     /// Commit now and answer.
@@ -72,6 +75,11 @@ pub(crate) struct Shared {
     pub last_error: Mutex<Option<String>>,
     /// Set when the indexer thread has stopped.
     pub stopped: std::sync::atomic::AtomicBool,
+}
+
+/// Queue slots a batch of `events` events takes: a batch of metadata alone takes one.
+pub(crate) fn queue_cost(events: usize) -> usize {
+    events.max(1)
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -190,11 +198,14 @@ impl Indexer {
             self.applied = self.applied.max(seq);
             return Ok(());
         }
+        let shared = self.shared.clone();
+        let state = self.writer_for(start)?;
         let document = {
             let mut scratch = Vec::with_capacity(48);
-            self.shared.schema.document(&record, &mut scratch)
+            shared
+                .schema
+                .document(&record, state.partition.event_encoding, &mut scratch)
         };
-        let state = self.writer_for(start)?;
         state
             .writer
             .add_document(document)
@@ -203,6 +214,11 @@ impl Indexer {
         self.uncommitted_docs += 1;
         self.applied = self.applied.max(seq);
         Ok(())
+    }
+
+    /// Records a log record that holds nothing to index (batch metadata) as applied.
+    pub(crate) fn skip_record(&mut self, seq: WalSeq) {
+        self.applied = self.applied.max(seq);
     }
 
     fn writer_for(&mut self, start: i64) -> Result<&mut WriterState, StoreError> {
@@ -383,6 +399,7 @@ impl Indexer {
             match command {
                 Some(Command::Batch {
                     first_seq,
+                    last_seq,
                     payloads,
                 }) => {
                     for (offset, payload) in payloads.iter().enumerate() {
@@ -390,7 +407,8 @@ impl Indexer {
                             self.shared.record_error(&e);
                         }
                     }
-                    self.shared.release(payloads.len());
+                    self.skip_record(last_seq);
+                    self.shared.release(queue_cost(payloads.len()));
                     if self.uncommitted_docs >= self.shared.options.commit_max_docs {
                         self.commit_logging_errors();
                         last_commit = Instant::now();

@@ -9,6 +9,14 @@
 //! commit payload, plus a checkpoint file); on open only later log records are replayed, so a
 //! kill -9 loses no acknowledged event and duplicates none.
 //!
+//! Exactly-once for sources: [`EventStore::append_with_meta`] writes the events and an opaque
+//! metadata blob (the source checkpoints the chunk reached) in one log batch under one
+//! `fsync`; a torn batch is dropped whole, so after a crash the events and their checkpoint
+//! are both there or both gone. The metadata is never indexed. [`EventStore::recovered_meta`]
+//! lists the blobs found on open, and the log keeps a blob until the caller confirms it has
+//! saved it elsewhere ([`EventStore::confirm_meta`]), so a crash between the append and that
+//! save loses nothing: the caller re-applies the recovered blobs and resumes after them.
+//!
 //! Index: the schema comes from the query field catalogue (`vigil_query::fields`): keywords,
 //! ints, times and IPs as fast fields for filters and aggregations, text fields and the
 //! original record tokenized for free text, the event JSON stored once in a zstd docstore.
@@ -43,4 +51,4 @@ pub use record::StoredEvent;
 pub use schema::RULE_HIT_FIELD;
 pub use search::{EventHit, SearchRequest, SearchResponse, SearchResult, Table};
 pub use store::{EventStore, OpenReport, StoreStats};
-pub use wal::{WalOptions, WalSeq, WalSync};
+pub use wal::{RecordKind, WalOptions, WalSeq, WalSync};

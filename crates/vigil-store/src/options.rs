@@ -55,7 +55,10 @@ impl Default for StoreOptions {
             index_threads: 1,
             max_open_writers: 2,
             raw_text_positions: false,
-            docstore_block_bytes: 128 << 10,
+            // Measured on 500k generated events (examples/measure.rs): 1 MiB blocks compress
+            // the docstore to 0.17x the raw logs against 0.22x with 128 KiB, and cost less
+            // CPU (fewer zstd block set-ups); a stored event fetch decompresses up to 1 MiB.
+            docstore_block_bytes: 1 << 20,
             docstore_zstd_level: 6,
             wal: WalOptions::default(),
             retention_max_age_ms: None,

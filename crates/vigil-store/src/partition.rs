@@ -12,7 +12,7 @@ use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy};
 
 use crate::error::StoreError;
-use crate::schema::StoreSchema;
+use crate::schema::{EventEncoding, StoreSchema};
 use crate::wal::WalSeq;
 
 /// A partition on disk, shared by the indexer (which writes it) and searches.
@@ -27,6 +27,8 @@ pub(crate) struct Partition {
     pub reader: IndexReader,
     /// Whether `_raw` has word positions (fixed when the partition was created).
     pub raw_positions: bool,
+    /// How `_event` is stored (fixed when the partition was created).
+    pub event_encoding: EventEncoding,
 }
 
 /// The directory name of the partition starting at `start_ms`.
@@ -110,6 +112,7 @@ impl Partition {
             .field_type()
             .get_index_record_option()
             .is_some_and(|option| option.has_positions());
+        let event_encoding = EventEncoding::of(&index.schema());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -122,6 +125,7 @@ impl Partition {
             index,
             reader,
             raw_positions,
+            event_encoding,
         })
     }
 

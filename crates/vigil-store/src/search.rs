@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde_json::Value;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
-use tantivy::schema::{TantivyDocument, Value as _};
+use tantivy::schema::TantivyDocument;
 use tantivy::{DocAddress, Order, Searcher, Term};
 use vigil_query::ast::{AggFunction, Aggregation, FieldRef, Pipe, Query as SearchQuery};
 use vigil_query::fields::FieldKind;
@@ -195,9 +195,7 @@ impl EventStore {
             let document: TantivyDocument = searcher
                 .doc(address)
                 .map_err(|e| StoreError::index(dir, e))?;
-            let event = document
-                .get_first(schema.event)
-                .and_then(|v| v.as_bytes())
+            let event = crate::schema::stored_event_json(&document, schema.event)
                 .and_then(|bytes| serde_json::from_slice(bytes).ok())
                 .unwrap_or(Value::Null);
             let rule_ids = rule_ids_of(searcher, address);

@@ -11,21 +11,23 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::error::StoreError;
-use crate::index::{lock, read_checkpoint, Command, Indexer, RetentionReport, Shared};
+use crate::index::{lock, queue_cost, read_checkpoint, Command, Indexer, RetentionReport, Shared};
 use crate::options::StoreOptions;
 use crate::partition::{parse_dir_name, Partition};
 use crate::record::{self, StoredEvent};
 use crate::schema::StoreSchema;
-use crate::wal::{Wal, WalOpenReport, WalSeq};
+use crate::wal::{RecordKind, Wal, WalOpenReport, WalSeq};
 
 /// What opening the store found and did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OpenReport {
-    /// The write-ahead log scan (a torn tail, if any, is reported here).
+    /// The write-ahead log scan (a torn tail, if any, is reported here, and the metadata
+    /// records found: [`EventStore::recovered_meta`]).
     pub wal: WalOpenReport,
     /// The checkpoint found: every event up to it was already in the index.
     pub checkpoint: WalSeq,
-    /// Log records replayed into the index.
+    /// Log records above the checkpoint replayed on open (events, and metadata records,
+    /// which the index skips).
     pub replayed: u64,
     /// Partitions opened.
     pub partitions: usize,
@@ -48,12 +50,16 @@ pub struct StoreStats {
     pub last_seq: WalSeq,
     /// The last sequence number committed to the index.
     pub committed_seq: WalSeq,
-    /// Events in the log not yet committed to the index (`last_seq - committed_seq`).
+    /// Log records (events, and metadata records of [`EventStore::append_with_meta`]) not
+    /// yet committed to the index (`last_seq - committed_seq`).
     pub wal_lag_events: u64,
     /// Events waiting in the indexer's queue.
     pub queued_events: usize,
     /// The last background indexing or commit error, if any.
     pub last_error: Option<String>,
+    /// Metadata records not confirmed yet ([`EventStore::confirm_meta`]); their log
+    /// segments are kept.
+    pub unconfirmed_meta: usize,
 }
 
 /// The event store. `Send + Sync`: share it in an `Arc` (an axum server's state).
@@ -140,7 +146,11 @@ impl EventStore {
             stopped: AtomicBool::new(false),
         });
         let mut indexer = Indexer::new(shared.clone(), partition_seqs, checkpoint);
-        report.replayed = shared.wal.replay(checkpoint, |seq, payload| {
+        report.replayed = shared.wal.replay(checkpoint, |seq, kind, payload| {
+            if kind == RecordKind::Meta {
+                indexer.skip_record(seq);
+                return Ok(());
+            }
             match indexer.index_record(seq, payload) {
                 // An undecodable record cannot be fixed by stopping the open.
                 Err(StoreError::InvalidEvent { .. }) => Ok(()),
@@ -173,17 +183,63 @@ impl EventStore {
     /// in the log (durable under the log's sync policy). Blocks while the indexer queue is
     /// full. An empty batch returns the last sequence number.
     pub fn append(&self, events: &[StoredEvent]) -> Result<WalSeq, StoreError> {
-        self.append_with(events, Wait::Block)
+        self.append_with(events, None, Wait::Block)
     }
 
     /// Like [`EventStore::append`], but fails with [`StoreError::Busy`] instead of waiting
     /// when the indexer queue is full (nothing of the batch is written then).
     pub fn try_append(&self, events: &[StoredEvent]) -> Result<WalSeq, StoreError> {
-        self.append_with(events, Wait::Fail)
+        self.append_with(events, None, Wait::Fail)
     }
 
-    fn append_with(&self, events: &[StoredEvent], wait: Wait) -> Result<WalSeq, StoreError> {
-        if events.is_empty() {
+    /// Appends `events` and an opaque metadata blob (say, the source checkpoints reached by
+    /// the chunk the events came from) as one batch of the log, under one `fsync`: after a
+    /// crash, either both are there or neither is. `events` may be empty (a checkpoint that
+    /// advances over a chunk without events). Returns the metadata record's sequence number,
+    /// the batch's last; blocks while the indexer queue is full.
+    ///
+    /// The metadata is never indexed. It stays in the log until the caller calls
+    /// [`EventStore::confirm_meta`] with that sequence number (or a later one), saying it
+    /// has saved the metadata elsewhere; a crash before that loses nothing, as the next open
+    /// reports it in [`EventStore::recovered_meta`]. Fails with [`StoreError::MetaTooLarge`]
+    /// past `WalOptions::max_record_bytes` (nothing is written then).
+    pub fn append_with_meta(
+        &self,
+        events: &[StoredEvent],
+        meta: &[u8],
+    ) -> Result<WalSeq, StoreError> {
+        self.append_with(events, Some(meta), Wait::Block)
+    }
+
+    /// Every metadata record found in the log when the store was opened, in sequence order,
+    /// with its sequence number. The log deletes only its oldest segments, and never one
+    /// holding unconfirmed metadata, so these are the newest records written and include
+    /// every one not confirmed: re-applying them all in order (when blobs hold absolute
+    /// values, such as checkpoints) restores the newest state the log knows. They start
+    /// unconfirmed; confirm them ([`EventStore::confirm_meta`]) once saved elsewhere.
+    pub fn recovered_meta(&self) -> &[(WalSeq, Vec<u8>)] {
+        &self.open_report.wal.meta
+    }
+
+    /// Says every metadata record up to `seq` (from [`EventStore::append_with_meta`] or
+    /// [`EventStore::recovered_meta`]) is saved elsewhere, so the log may drop them once the
+    /// index has committed their batches. Call it after the save succeeded, never past a
+    /// save that failed. Until then their log segments (and all later ones) are kept: a
+    /// caller that never confirms keeps its log growing ([`StoreStats::unconfirmed_meta`]).
+    pub fn confirm_meta(&self, seq: WalSeq) -> Result<(), StoreError> {
+        self.shared.wal.confirm_meta(seq);
+        let committed = self.shared.committed.load(Ordering::Acquire);
+        self.shared.wal.remove_through(committed)?;
+        Ok(())
+    }
+
+    fn append_with(
+        &self,
+        events: &[StoredEvent],
+        meta: Option<&[u8]>,
+        wait: Wait,
+    ) -> Result<WalSeq, StoreError> {
+        if events.is_empty() && meta.is_none() {
             return Ok(self.shared.wal.last_seq());
         }
         let payloads = events
@@ -191,12 +247,15 @@ impl EventStore {
             .enumerate()
             .map(|(index, event)| record::encode(event, index))
             .collect::<Result<Vec<_>, _>>()?;
-        let count = payloads.len();
-        self.reserve(count, wait)?;
-        let written = self.shared.wal.write_batch(payloads, |range, payloads| {
+        // A batch of metadata alone takes a queue slot too: the queue (a bounded channel sent
+        // to under the log's lock) must never be full of uncounted batches.
+        let cost = queue_cost(payloads.len());
+        self.reserve(cost, wait)?;
+        let written = self.shared.wal.write_batch(payloads, meta, |range, payloads| {
             self.commands
                 .send(Command::Batch {
                     first_seq: range.first,
+                    last_seq: range.last,
                     payloads,
                 })
                 .map_err(|_| StoreError::Unavailable {
@@ -207,7 +266,7 @@ impl EventStore {
         let (range, ()) = match written {
             Ok(written) => written,
             Err(e) => {
-                self.shared.release(count);
+                self.shared.release(cost);
                 return Err(e);
             }
         };
@@ -291,6 +350,7 @@ impl EventStore {
             wal_lag_events: last_seq.saturating_sub(committed_seq),
             queued_events: *lock(&self.shared.queued),
             last_error: lock(&self.shared.last_error).clone(),
+            unconfirmed_meta: self.shared.wal.unconfirmed_meta(),
         }
     }
 

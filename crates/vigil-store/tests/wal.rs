@@ -4,7 +4,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use vigil_store::wal::{Wal, WalOptions, WalSync};
+use vigil_store::wal::{RecordKind, Wal, WalOptions, WalSync};
 
 fn options() -> WalOptions {
     WalOptions {
@@ -19,7 +19,8 @@ fn payloads(range: std::ops::Range<u32>) -> Vec<Vec<u8>> {
 
 fn replayed(wal: &Wal, after: u64) -> Vec<(u64, String)> {
     let mut out = Vec::new();
-    wal.replay(after, |seq, payload| {
+    wal.replay(after, |seq, kind, payload| {
+        assert_eq!(kind, RecordKind::Event);
         out.push((seq, String::from_utf8(payload.to_vec()).unwrap()));
         Ok(())
     })
@@ -199,4 +200,180 @@ fn oversized_records_are_refused_before_writing() {
     assert!(wal.append_batch(vec![b"ok".to_vec(), vec![0; 11]]).is_err());
     assert_eq!(wal.last_seq(), 0);
     assert_eq!(wal.append_batch(vec![b"ok".to_vec()]).unwrap().first, 1);
+}
+
+/// Events and metadata of every whole batch, as replay gives them.
+fn replayed_records(wal: &Wal, after: u64) -> Vec<(u64, RecordKind, String)> {
+    let mut out = Vec::new();
+    wal.replay(after, |seq, kind, payload| {
+        out.push((seq, kind, String::from_utf8(payload.to_vec()).unwrap()));
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn metadata_records_end_their_batch_and_are_reported_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _) = Wal::open(dir.path(), options(), 1).unwrap();
+    let first = wal
+        .append_batch_with_meta(payloads(0..2), Some(b"m1"))
+        .unwrap();
+    assert_eq!((first.first, first.last), (1, 3));
+    // Metadata alone is a batch too (a checkpoint over a chunk without events).
+    let alone = wal.append_batch_with_meta(vec![], Some(b"m2")).unwrap();
+    assert_eq!((alone.first, alone.last), (4, 4));
+    wal.append_batch(payloads(2..3)).unwrap();
+    drop(wal);
+    let (wal, report) = Wal::open(dir.path(), options(), 1).unwrap();
+    assert_eq!(report.meta, vec![(3, b"m1".to_vec()), (4, b"m2".to_vec())]);
+    assert_eq!((report.records, report.last_seq), (5, 5));
+    assert_eq!(
+        replayed_records(&wal, 0),
+        vec![
+            (1, RecordKind::Event, "record 0".into()),
+            (2, RecordKind::Event, "record 1".into()),
+            (3, RecordKind::Meta, "m1".into()),
+            (4, RecordKind::Meta, "m2".into()),
+            (5, RecordKind::Event, "record 2".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_torn_batch_is_dropped_whole_with_its_metadata() {
+    // Cut the last batch at every byte: its events and metadata vanish together, the
+    // batch before it stays whole.
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _) = Wal::open(dir.path(), options(), 1).unwrap();
+    wal.append_batch_with_meta(payloads(0..2), Some(b"kept"))
+        .unwrap();
+    let segment = segments(dir.path(), "log").pop().unwrap();
+    let whole_first_batch = fs::metadata(&segment).unwrap().len();
+    wal.append_batch_with_meta(payloads(2..5), Some(b"torn"))
+        .unwrap();
+    drop(wal);
+    let full = fs::read(&segment).unwrap();
+    for cut in whole_first_batch + 1..full.len() as u64 {
+        fs::write(&segment, &full[..cut as usize]).unwrap();
+        let (wal, report) = Wal::open(dir.path(), options(), 1).unwrap();
+        let torn = report.torn.as_ref().expect("the torn batch is reported");
+        assert_eq!(torn.offset, whole_first_batch, "cut at {cut}");
+        assert_eq!(report.meta, vec![(3, b"kept".to_vec())], "cut at {cut}");
+        assert_eq!(report.last_seq, 3, "cut at {cut}");
+        assert_eq!(replayed_records(&wal, 0).len(), 3, "cut at {cut}");
+        drop(wal);
+        // Open replaced the emptied tail with a fresh segment; start over from the copy.
+        for path in segments(dir.path(), "log") {
+            fs::remove_file(path).unwrap();
+        }
+    }
+}
+
+#[test]
+fn unconfirmed_metadata_keeps_its_segment_and_every_later_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = WalOptions {
+        segment_max_bytes: 4096,
+        ..options()
+    };
+    let (wal, _) = Wal::open(dir.path(), small.clone(), 1).unwrap();
+    for i in 0..10u32 {
+        wal.append_batch(vec![vec![b'x'; 1000 + i as usize]])
+            .unwrap();
+    }
+    let meta_seq = wal
+        .append_batch_with_meta(vec![vec![b'y'; 1000]], Some(b"checkpoint"))
+        .unwrap()
+        .last;
+    for _ in 0..10 {
+        wal.append_batch(vec![vec![b'z'; 1000]]).unwrap();
+    }
+    let last = wal.last_seq();
+    assert_eq!(wal.unconfirmed_meta(), 1);
+    // Everything is committed, but the segment holding the metadata and the later ones stay.
+    assert!(wal.remove_through(last).unwrap() > 0);
+    let seqs: Vec<u64> = replayed_records(&wal, 0).iter().map(|r| r.0).collect();
+    let first = seqs[0];
+    assert!(first > 1 && first < meta_seq, "{seqs:?}");
+    assert_eq!(seqs, (first..=last).collect::<Vec<_>>());
+    // Once confirmed, everything goes: the active segment was rotated, the log is empty.
+    wal.confirm_meta(meta_seq);
+    assert_eq!(wal.unconfirmed_meta(), 0);
+    wal.remove_through(last).unwrap();
+    assert_eq!(wal.segment_count(), 1);
+    assert_eq!(wal.disk_bytes(), 8);
+    assert!(replayed_records(&wal, 0).is_empty());
+    drop(wal);
+    // An empty log no longer knows the last number: its owner says where to go on.
+    let (wal, report) = Wal::open(dir.path(), small, last + 1).unwrap();
+    assert!(report.meta.is_empty());
+    assert_eq!(wal.append_batch(payloads(0..1)).unwrap().first, last + 1);
+}
+
+#[test]
+fn metadata_found_on_open_starts_unconfirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (wal, _) = Wal::open(dir.path(), options(), 1).unwrap();
+    let seq = wal
+        .append_batch_with_meta(payloads(0..1), Some(b"m"))
+        .unwrap()
+        .last;
+    drop(wal);
+    let (wal, _) = Wal::open(dir.path(), options(), 1).unwrap();
+    assert_eq!(wal.unconfirmed_meta(), 1);
+    wal.remove_through(seq).unwrap();
+    assert_eq!(replayed_records(&wal, 0).len(), 2);
+    wal.confirm_meta(seq);
+    wal.remove_through(seq).unwrap();
+    assert!(replayed_records(&wal, 0).is_empty());
+}
+
+#[test]
+fn version_1_segments_are_still_read() {
+    // Version 1: no flags byte, the CRC over the sequence number and the payload, every
+    // record an event batch of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"VGLWAL01".to_vec();
+    for seq in 1..=3u64 {
+        let payload = format!("old {seq}");
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&seq.to_le_bytes());
+        hasher.update(payload.as_bytes());
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&hasher.finalize().to_le_bytes());
+        bytes.extend_from_slice(&seq.to_le_bytes());
+        bytes.extend_from_slice(payload.as_bytes());
+    }
+    fs::write(dir.path().join("wal-00000000000000000001.log"), &bytes).unwrap();
+    let (wal, report) = Wal::open(dir.path(), options(), 1).unwrap();
+    assert_eq!((report.records, report.last_seq, report.torn), (3, 3, None));
+    assert_eq!(
+        replayed(&wal, 1),
+        vec![(2, "old 2".into()), (3, "old 3".into())]
+    );
+    assert_eq!(wal.append_batch(payloads(0..1)).unwrap().first, 4);
+}
+
+#[test]
+fn oversized_metadata_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let tight = WalOptions {
+        max_record_bytes: 10,
+        ..options()
+    };
+    let (wal, _) = Wal::open(dir.path(), tight, 1).unwrap();
+    let result = wal.append_batch_with_meta(payloads(0..1), Some(&[0; 11]));
+    assert!(
+        matches!(
+            result,
+            Err(vigil_store::StoreError::MetaTooLarge {
+                bytes: 11,
+                max_bytes: 10
+            })
+        ),
+        "{result:?}"
+    );
+    assert_eq!(wal.last_seq(), 0);
 }

@@ -1,32 +1,55 @@
 //! The write-ahead log: an event is acknowledged once its record is here.
 //!
 //! Layout: a directory of segment files `wal-<first seq, 20 digits>.log`, each an 8-byte
-//! magic followed by records `[payload length u32 LE][crc32 u32 LE][seq u64 LE][payload]`,
-//! the CRC covering the sequence number and the payload. Sequence numbers start at 1 and grow
-//! by one per record within a segment; a new segment may start past a gap (after a torn tail
-//! was cut, the store carries on above the highest sequence it ever handed out).
+//! magic followed by records (the framing is in [`format`](self) and its module docs). Every
+//! record has a sequence number: they start at 1 and grow by one per record within a
+//! segment; a new segment may start past a gap (after a torn tail was cut, the store carries
+//! on above the highest sequence it ever handed out).
+//!
+//! Records come in batches, one per append: the events of the batch, then optionally one
+//! metadata record ([`RecordKind::Meta`]: an opaque blob the caller wants durable together
+//! with the events, such as the source checkpoints of the chunk the events came from). The
+//! last record of a batch carries a batch-end flag, and a batch without it is not in the log:
+//! a torn batch is dropped whole, its metadata with it. A batch never spans two segments.
 //!
 //! Opening scans every segment. The first record that is short, oversized, fails its CRC or
-//! breaks the sequence ends the log: its segment is truncated there and later segments are
-//! renamed `*.corrupt` (kept for inspection, never read again). A kill -9 can only tear the
-//! tail of the last segment, so this loses nothing that was acknowledged; the cut is reported
-//! in [`WalOpenReport`], never a panic.
+//! breaks the sequence ends the log: its segment is truncated at the start of that record's
+//! batch and later segments are renamed `*.corrupt` (kept for inspection, never read again).
+//! A kill -9 can only tear the tail of the last segment, so this loses nothing that was
+//! acknowledged; the cut is reported in [`WalOpenReport`], never a panic. The metadata
+//! records of every whole batch found are reported too ([`WalOpenReport::meta`]).
+//!
+//! Deletion ([`Wal::remove_through`]) removes the oldest segments whose records the index
+//! has committed, stopping at the first segment holding a metadata record not yet confirmed
+//! ([`Wal::confirm_meta`]): metadata stays in the log until its owner says it has saved it
+//! elsewhere. Metadata found on open starts unconfirmed. Since only a prefix of the segments
+//! is ever deleted, the metadata records in the log are always the newest ones written.
 //!
 //! Writers serialize on one lock to write; durability is a separate step (`sync_through`)
 //! so that concurrent appenders share one `fsync` (group commit).
 
+mod format;
+
+use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::StoreError;
+use format::{encode_record, scan_segment, Next, SegmentReader, SegmentScan, MAGIC, MAGIC_BYTES};
 
 /// A write-ahead log sequence number (1-based; 0 means "nothing").
 pub type WalSeq = u64;
 
-const MAGIC: &[u8; 8] = b"VGLWAL01";
-const HEADER_BYTES: u64 = 16;
+/// What a log record holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    /// An event (the store indexes it).
+    Event,
+    /// Metadata of its batch (opaque; the store never indexes it).
+    Meta,
+}
 
 /// When appended records are forced to disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,7 +69,8 @@ pub struct WalOptions {
     pub segment_max_bytes: u64,
     /// The durability policy.
     pub sync: WalSync,
-    /// Largest accepted payload; a longer length prefix is treated as corruption.
+    /// Largest accepted payload (event or metadata); a longer length prefix is treated as
+    /// corruption.
     pub max_record_bytes: u32,
 }
 
@@ -83,7 +107,8 @@ impl WalOptions {
 pub struct SeqRange {
     /// First sequence number of the batch.
     pub first: WalSeq,
-    /// Last sequence number of the batch (`first - 1` for an empty batch).
+    /// Last sequence number of the batch (`first - 1` for an empty batch). With metadata,
+    /// the metadata record's.
     pub last: WalSeq,
 }
 
@@ -92,7 +117,7 @@ pub struct SeqRange {
 pub struct TornTail {
     /// The segment that was truncated.
     pub segment: PathBuf,
-    /// Byte offset it was truncated at.
+    /// Byte offset it was truncated at (the start of the damaged batch).
     pub offset: u64,
     /// What was wrong with the record there.
     pub reason: String,
@@ -105,12 +130,14 @@ pub struct TornTail {
 pub struct WalOpenReport {
     /// Segments found.
     pub segments: usize,
-    /// Valid records found.
+    /// Valid records found (in whole batches).
     pub records: u64,
     /// The highest valid sequence number (0 when empty).
     pub last_seq: WalSeq,
     /// The damage cut off, if any.
     pub torn: Option<TornTail>,
+    /// Every metadata record of the whole batches found, in sequence order.
+    pub meta: Vec<(WalSeq, Vec<u8>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -126,6 +153,9 @@ struct Writer {
     segment_has_records: bool,
     next_seq: WalSeq,
     segments: Vec<Segment>,
+    /// Metadata records written or found on open and not yet confirmed (all above the last
+    /// `confirm_meta`): their segments and every later one stay.
+    unconfirmed_meta: BTreeSet<WalSeq>,
     /// Set when a failed write could not be undone: nothing more may be appended.
     poisoned: Option<String>,
     buffer: Vec<u8>,
@@ -159,105 +189,6 @@ fn parse_segment_name(name: &str) -> Option<WalSeq> {
     digits.parse().ok()
 }
 
-/// Appends one encoded record to `out`.
-fn encode_record(out: &mut Vec<u8>, seq: WalSeq, payload: &[u8]) {
-    let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&seq.to_le_bytes());
-    hasher.update(payload);
-    // The caller checked the payload against `max_record_bytes` (a u32).
-    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-    out.extend_from_slice(&hasher.finalize().to_le_bytes());
-    out.extend_from_slice(&seq.to_le_bytes());
-    out.extend_from_slice(payload);
-}
-
-/// Reads records of one segment; stops at the end or at the first bad record.
-struct SegmentReader<R> {
-    reader: R,
-    offset: u64,
-    expected_seq: Option<WalSeq>,
-    max_record_bytes: u32,
-}
-
-enum Next {
-    Record(WalSeq),
-    End,
-    Bad(String),
-}
-
-impl<R: Read> SegmentReader<R> {
-    fn open(mut reader: R, max_record_bytes: u32) -> Result<SegmentReader<R>, String> {
-        let mut magic = [0u8; 8];
-        if read_full(&mut reader, &mut magic)? < magic.len() {
-            return Err("segment header cut short".to_owned());
-        }
-        if &magic != MAGIC {
-            return Err("bad magic".to_owned());
-        }
-        Ok(SegmentReader {
-            reader,
-            offset: MAGIC.len() as u64,
-            expected_seq: None,
-            max_record_bytes,
-        })
-    }
-
-    /// Reads the next record into `payload`.
-    fn next(&mut self, payload: &mut Vec<u8>) -> Next {
-        let mut header = [0u8; HEADER_BYTES as usize];
-        match read_full(&mut self.reader, &mut header) {
-            Ok(0) => return Next::End,
-            Ok(n) if n < header.len() => return Next::Bad("record header cut short".to_owned()),
-            Ok(_) => {}
-            Err(e) => return Next::Bad(e),
-        }
-        let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]);
-        let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let mut seq_bytes = [0u8; 8];
-        seq_bytes.copy_from_slice(&header[8..16]);
-        let seq = u64::from_le_bytes(seq_bytes);
-        if len > self.max_record_bytes {
-            return Next::Bad(format!("record length {len} over the limit"));
-        }
-        payload.clear();
-        payload.resize(len as usize, 0);
-        match read_full(&mut self.reader, payload) {
-            Ok(n) if n < payload.len() => return Next::Bad("record payload cut short".to_owned()),
-            Ok(_) => {}
-            Err(e) => return Next::Bad(e),
-        }
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&seq_bytes);
-        hasher.update(payload);
-        if hasher.finalize() != crc {
-            return Next::Bad(format!("crc mismatch on record {seq}"));
-        }
-        if let Some(expected) = self.expected_seq {
-            if seq != expected {
-                return Next::Bad(format!("sequence {seq} where {expected} was expected"));
-            }
-        }
-        self.expected_seq = Some(seq + 1);
-        self.offset += HEADER_BYTES + u64::from(len);
-        Next::Record(seq)
-    }
-}
-
-/// Fills `buf` as far as the stream goes; returns how many bytes were read (less than
-/// `buf.len()` only at the end of the stream).
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, String> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.to_string()),
-        }
-    }
-    Ok(filled)
-}
-
 impl Wal {
     /// Opens (or creates) the log in `dir`, validates every segment, cuts a torn tail, and
     /// makes the next sequence number at least `min_next_seq` (the store passes one past the
@@ -278,9 +209,14 @@ impl Wal {
         let mut index = 0;
         while index < segments.len() {
             let segment = segments[index].clone();
-            let SegmentScan { records, last, bad } =
-                scan_segment(&segment, options.max_record_bytes, &mut payload)?;
+            let SegmentScan {
+                records,
+                last,
+                mut meta,
+                bad,
+            } = scan_segment(&segment, options.max_record_bytes, &mut payload)?;
             report.records += records;
+            report.meta.append(&mut meta);
             if let Some(last) = last {
                 report.last_seq = report.last_seq.max(last);
             }
@@ -308,24 +244,26 @@ impl Wal {
             let len = fs::metadata(&last.path)
                 .map_err(|e| StoreError::io(&last.path, e))?
                 .len();
-            if len <= MAGIC.len() as u64 {
+            if len <= MAGIC_BYTES {
                 fs::remove_file(&last.path).map_err(|e| StoreError::io(&last.path, e))?;
                 segments.pop();
             }
         }
-        let (file, path) = create_segment(dir, next_seq)?;
+        let (file, path) = create_segment(dir, next_seq, options.sync)?;
         segments.push(Segment {
             first_seq: next_seq,
             path,
         });
+        let unconfirmed_meta = report.meta.iter().map(|(seq, _)| *seq).collect();
         let wal = Wal {
             dir: dir.to_owned(),
             writer: Mutex::new(Writer {
                 file: Arc::new(file),
-                segment_bytes: MAGIC.len() as u64,
+                segment_bytes: MAGIC_BYTES,
                 segment_has_records: false,
                 next_seq,
                 segments,
+                unconfirmed_meta,
                 poisoned: None,
                 buffer: Vec::new(),
             }),
@@ -345,24 +283,35 @@ impl Wal {
         lock(&self.writer).next_seq - 1
     }
 
-    /// Writes `payloads` as consecutive records and, while still holding the write lock,
-    /// calls `then` with their sequence numbers and the payloads (the store hands them to
-    /// the indexer there, so the indexer sees batches in sequence order). Not durable yet:
-    /// see [`Wal::sync_through`]. If `then` fails the records stay in the log.
+    /// Writes one batch: `payloads` as consecutive event records, then `meta` (if any) as a
+    /// metadata record, the last record marked as the batch end. While still holding the
+    /// write lock, calls `then` with the batch's sequence numbers and the event payloads
+    /// (the store hands them to the indexer there, so the indexer sees batches in sequence
+    /// order). Not durable yet: see [`Wal::sync_through`]. If `then` fails the records stay
+    /// in the log. A batch with neither events nor metadata writes nothing.
     pub fn write_batch<T>(
         &self,
         payloads: Vec<Vec<u8>>,
+        meta: Option<&[u8]>,
         then: impl FnOnce(SeqRange, Vec<Vec<u8>>) -> Result<T, StoreError>,
     ) -> Result<(SeqRange, T), StoreError> {
+        let max_bytes = self.options.max_record_bytes as usize;
         for (index, payload) in payloads.iter().enumerate() {
-            if payload.len() > self.options.max_record_bytes as usize {
+            if payload.len() > max_bytes {
                 return Err(StoreError::InvalidEvent {
                     index,
                     reason: format!(
-                        "{} bytes, over the log's record limit of {}",
+                        "{} bytes, over the log's record limit of {max_bytes}",
                         payload.len(),
-                        self.options.max_record_bytes
                     ),
+                });
+            }
+        }
+        if let Some(meta) = meta {
+            if meta.len() > max_bytes {
+                return Err(StoreError::MetaTooLarge {
+                    bytes: meta.len(),
+                    max_bytes,
                 });
             }
         }
@@ -376,10 +325,16 @@ impl Wal {
             self.rotate(&mut writer)?;
         }
         let first = writer.next_seq;
+        let count = payloads.len() as u64 + u64::from(meta.is_some());
         let mut buffer = std::mem::take(&mut writer.buffer);
         buffer.clear();
         for (i, payload) in payloads.iter().enumerate() {
-            encode_record(&mut buffer, first + i as u64, payload);
+            let seq = first + i as u64;
+            let batch_end = seq + 1 == first + count;
+            encode_record(&mut buffer, seq, RecordKind::Event, batch_end, payload);
+        }
+        if let Some(meta) = meta {
+            encode_record(&mut buffer, first + count - 1, RecordKind::Meta, true, meta);
         }
         let written = (&*writer.file).write_all(&buffer);
         if let Err(e) = written {
@@ -400,8 +355,10 @@ impl Wal {
             return Err(StoreError::io(path, e));
         }
         writer.segment_bytes += buffer.len() as u64;
-        writer.buffer = buffer;
-        let count = payloads.len() as u64;
+        // Keep a modest buffer around, not the largest batch ever written.
+        if buffer.capacity() <= 16 << 20 {
+            writer.buffer = buffer;
+        }
         if count > 0 {
             writer.segment_has_records = true;
         }
@@ -410,13 +367,26 @@ impl Wal {
             first,
             last: first + count - 1,
         };
+        if meta.is_some() {
+            writer.unconfirmed_meta.insert(range.last);
+        }
         let value = then(range, payloads)?;
         Ok((range, value))
     }
 
     /// Writes `payloads` and returns once they are durable under the sync policy.
     pub fn append_batch(&self, payloads: Vec<Vec<u8>>) -> Result<SeqRange, StoreError> {
-        let (range, ()) = self.write_batch(payloads, |_, _| Ok(()))?;
+        self.append_batch_with_meta(payloads, None)
+    }
+
+    /// Writes `payloads` and `meta` as one batch and returns once it is durable under the
+    /// sync policy.
+    pub fn append_batch_with_meta(
+        &self,
+        payloads: Vec<Vec<u8>>,
+        meta: Option<&[u8]>,
+    ) -> Result<SeqRange, StoreError> {
+        let (range, ()) = self.write_batch(payloads, meta, |_, _| Ok(()))?;
         self.sync_through(range.last)?;
         Ok(range)
     }
@@ -445,20 +415,48 @@ impl Wal {
         Ok(())
     }
 
-    /// Deletes the segments whose every record is at or below `seq` (the active segment is
-    /// never deleted). Returns how many were removed.
+    /// Says every metadata record up to `seq` is saved elsewhere by its owner: their
+    /// segments may now be deleted once the index covers them.
+    pub fn confirm_meta(&self, seq: WalSeq) {
+        let mut writer = lock(&self.writer);
+        writer.unconfirmed_meta = writer.unconfirmed_meta.split_off(&seq.saturating_add(1));
+    }
+
+    /// Metadata records not confirmed yet.
+    pub fn unconfirmed_meta(&self) -> usize {
+        lock(&self.writer).unconfirmed_meta.len()
+    }
+
+    /// Deletes the oldest segments while every record of the segment is at or below `seq`
+    /// and it holds no unconfirmed metadata record. The active segment is first rotated when
+    /// all its records are at or below `seq` (so an idle log shrinks to an empty segment);
+    /// the active segment itself is never deleted. Only ever a prefix of the segments goes,
+    /// so the metadata records left form a suffix of those written. Returns how many
+    /// segments were removed.
     pub fn remove_through(&self, seq: WalSeq) -> Result<usize, StoreError> {
         let mut writer = lock(&self.writer);
-        let mut removable = 0;
-        while removable + 1 < writer.segments.len()
-            && writer.segments[removable + 1].first_seq.saturating_sub(1) <= seq
-        {
-            removable += 1;
+        if writer.segment_has_records && writer.next_seq - 1 <= seq {
+            self.rotate(&mut writer)?;
         }
-        for segment in writer.segments.drain(..removable) {
-            fs::remove_file(&segment.path).map_err(|e| StoreError::io(&segment.path, e))?;
+        let oldest_unconfirmed = writer.unconfirmed_meta.first().copied();
+        let mut removed = 0;
+        while removed + 1 < writer.segments.len() {
+            // The records of a segment are below the next segment's first sequence number.
+            let end = writer.segments[removed + 1].first_seq;
+            let covered = end.saturating_sub(1) <= seq;
+            let holds_unconfirmed = oldest_unconfirmed.is_some_and(|oldest| oldest < end);
+            if !covered || holds_unconfirmed {
+                break;
+            }
+            let path = writer.segments[removed].path.clone();
+            if let Err(e) = fs::remove_file(&path) {
+                writer.segments.drain(..removed);
+                return Err(StoreError::io(path, e));
+            }
+            removed += 1;
         }
-        Ok(removable)
+        writer.segments.drain(..removed);
+        Ok(removed)
     }
 
     /// Calls `apply` for every record with a sequence number above `after`, in order.
@@ -466,7 +464,7 @@ impl Wal {
     pub fn replay(
         &self,
         after: WalSeq,
-        mut apply: impl FnMut(WalSeq, &[u8]) -> Result<(), StoreError>,
+        mut apply: impl FnMut(WalSeq, RecordKind, &[u8]) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let segments = lock(&self.writer).segments.clone();
         let mut payload = Vec::new();
@@ -487,8 +485,8 @@ impl Wal {
             };
             loop {
                 match reader.next(&mut payload) {
-                    Next::Record(seq) if seq > after => {
-                        apply(seq, &payload)?;
+                    Next::Record(header) if header.seq > after => {
+                        apply(header.seq, header.kind, &payload)?;
                         replayed += 1;
                     }
                     Next::Record(_) => {}
@@ -525,13 +523,15 @@ impl Wal {
 
     fn rotate(&self, writer: &mut Writer) -> Result<(), StoreError> {
         let old_path = self.active_path(writer);
-        writer
-            .file
-            .sync_data()
-            .map_err(|e| StoreError::io(old_path, e))?;
-        let (file, path) = create_segment(&self.dir, writer.next_seq)?;
+        if self.options.sync == WalSync::EveryAppend {
+            writer
+                .file
+                .sync_data()
+                .map_err(|e| StoreError::io(old_path, e))?;
+        }
+        let (file, path) = create_segment(&self.dir, writer.next_seq, self.options.sync)?;
         writer.file = Arc::new(file);
-        writer.segment_bytes = MAGIC.len() as u64;
+        writer.segment_bytes = MAGIC_BYTES;
         writer.segment_has_records = false;
         writer.segments.push(Segment {
             first_seq: writer.next_seq,
@@ -558,70 +558,6 @@ fn list_segments(dir: &Path) -> Result<Vec<Segment>, StoreError> {
     Ok(segments)
 }
 
-/// What validating one segment found.
-struct SegmentScan {
-    records: u64,
-    last: Option<WalSeq>,
-    /// Offset and reason of the first bad record.
-    bad: Option<(u64, String)>,
-}
-
-/// Validates one segment.
-fn scan_segment(
-    segment: &Segment,
-    max_record_bytes: u32,
-    payload: &mut Vec<u8>,
-) -> Result<SegmentScan, StoreError> {
-    let file = File::open(&segment.path).map_err(|e| StoreError::io(&segment.path, e))?;
-    let file_len = file
-        .metadata()
-        .map_err(|e| StoreError::io(&segment.path, e))?
-        .len();
-    let mut reader =
-        match SegmentReader::open(BufReader::with_capacity(1 << 20, file), max_record_bytes) {
-            Ok(reader) => reader,
-            Err(reason) => {
-                return Ok(SegmentScan {
-                    records: 0,
-                    last: None,
-                    bad: Some((0, reason)),
-                })
-            }
-        };
-    reader.expected_seq = Some(segment.first_seq);
-    let mut records = 0;
-    let mut last = None;
-    loop {
-        if reader.offset == file_len {
-            return Ok(SegmentScan {
-                records,
-                last,
-                bad: None,
-            });
-        }
-        match reader.next(payload) {
-            Next::Record(seq) => {
-                records += 1;
-                last = Some(seq);
-            }
-            Next::End => {
-                return Ok(SegmentScan {
-                    records,
-                    last,
-                    bad: None,
-                })
-            }
-            Next::Bad(reason) => {
-                return Ok(SegmentScan {
-                    records,
-                    last,
-                    bad: Some((reader.offset, reason)),
-                })
-            }
-        }
-    }
-}
-
 fn truncate_segment(path: &Path, offset: u64) -> Result<(), StoreError> {
     let file = OpenOptions::new()
         .write(true)
@@ -632,7 +568,11 @@ fn truncate_segment(path: &Path, offset: u64) -> Result<(), StoreError> {
     file.sync_all().map_err(|e| StoreError::io(path, e))
 }
 
-fn create_segment(dir: &Path, first_seq: WalSeq) -> Result<(File, PathBuf), StoreError> {
+fn create_segment(
+    dir: &Path,
+    first_seq: WalSeq,
+    sync: WalSync,
+) -> Result<(File, PathBuf), StoreError> {
     let path = segment_path(dir, first_seq);
     let mut file = OpenOptions::new()
         .create(true)
@@ -642,10 +582,12 @@ fn create_segment(dir: &Path, first_seq: WalSeq) -> Result<(File, PathBuf), Stor
         .map_err(|e| StoreError::io(&path, e))?;
     file.write_all(MAGIC)
         .map_err(|e| StoreError::io(&path, e))?;
-    file.sync_all().map_err(|e| StoreError::io(&path, e))?;
-    // Make the new file's directory entry durable too.
-    if let Ok(dir_handle) = File::open(dir) {
-        let _ = dir_handle.sync_all();
+    if sync == WalSync::EveryAppend {
+        file.sync_all().map_err(|e| StoreError::io(&path, e))?;
+        // Make the new file's directory entry durable too.
+        if let Ok(dir_handle) = File::open(dir) {
+            let _ = dir_handle.sync_all();
+        }
     }
     Ok((file, path))
 }
