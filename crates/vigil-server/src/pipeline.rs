@@ -501,6 +501,30 @@ fn commit_counted(
     stats.in_flight_bytes.fetch_sub(bytes, Ordering::Relaxed);
 }
 
+/// The checkpoints of a log batch, as its metadata: JSON `[[source, key, value], …]`.
+fn encode_checkpoints(checkpoints: &[Checkpoint]) -> Vec<u8> {
+    let rows: Vec<serde_json::Value> = checkpoints
+        .iter()
+        .map(|c| serde_json::json!([c.source_id.as_str(), c.key, c.value]))
+        .collect();
+    serde_json::to_vec(&rows).unwrap_or_default()
+}
+
+/// The checkpoints of a log batch's metadata (see [`encode_checkpoints`]); `None` when it is
+/// not such a batch.
+pub fn decode_checkpoints(meta: &[u8]) -> Option<Vec<Checkpoint>> {
+    let rows: Vec<(String, String, serde_json::Value)> = serde_json::from_slice(meta).ok()?;
+    Some(
+        rows.into_iter()
+            .map(|(source, key, value)| Checkpoint {
+                source_id: source.as_str().into(),
+                key,
+                value,
+            })
+            .collect(),
+    )
+}
+
 /// Appends tried before a failing event store stops the pipeline (about 20 s of backoff).
 const STORE_ATTEMPTS: u32 = 8;
 
@@ -538,12 +562,34 @@ fn commit_batch(
         .iter()
         .flat_map(|processed| processed.stored.iter().cloned())
         .collect();
-    if !stored.is_empty() {
+    // The chunks' checkpoints travel in the same log batch as their events, so a crash can
+    // never keep the events and lose the checkpoint (a restart would read them again).
+    let checkpoints: Vec<Checkpoint> = batch
+        .iter()
+        .filter_map(|processed| {
+            let chunk = &processed.job.chunk;
+            chunk.checkpoint.as_ref().map(|update| Checkpoint {
+                source_id: chunk.source_id.as_str().into(),
+                key: update.key.clone(),
+                value: update.value.clone(),
+            })
+        })
+        .collect();
+    let meta = (!checkpoints.is_empty()).then(|| encode_checkpoints(&checkpoints));
+    let mut meta_seq = None;
+    if !stored.is_empty() || meta.is_some() {
         let mut wait = Duration::from_millis(100);
         let mut attempts = 0;
         loop {
-            match sinks.store.append(&stored) {
-                Ok(_) => break,
+            let appended = match &meta {
+                Some(meta) => sinks.store.append_with_meta(&stored, meta).map(Some),
+                None => sinks.store.append(&stored).map(|_| None),
+            };
+            match appended {
+                Ok(seq) => {
+                    meta_seq = seq;
+                    break;
+                }
                 Err(error) => {
                     attempts += 1;
                     sinks.metrics.add("vigil_store_errors_total", &[], 1.0);
@@ -563,7 +609,6 @@ fn commit_batch(
     // 2. Dead letters and checkpoints (after the events are durable: a crash before this
     //    re-reads the chunks rather than losing them).
     let mut letters: Vec<DeadLetter> = Vec::new();
-    let mut checkpoints: Vec<Checkpoint> = Vec::new();
     let mut rejected_per_chunk = Vec::with_capacity(batch.len());
     for processed in &batch {
         let job = &processed.job;
@@ -587,13 +632,6 @@ fn commit_batch(
             });
         }
         rejected_per_chunk.push((letters.len() - before) as u64);
-        if let Some(update) = &job.chunk.checkpoint {
-            checkpoints.push(Checkpoint {
-                source_id: job.chunk.source_id.as_str().into(),
-                key: update.key.clone(),
-                value: update.value.clone(),
-            });
-        }
     }
     if !letters.is_empty() {
         if let Err(error) = sinks.state.record_dead_letters(&letters) {
@@ -601,8 +639,17 @@ fn commit_batch(
         }
     }
     if !checkpoints.is_empty() {
-        if let Err(error) = sinks.state.save_checkpoints(&checkpoints) {
-            tracing::error!(%error, "checkpoints not saved");
+        match sinks.state.save_checkpoints(&checkpoints) {
+            // Saved in SQLite: the log may forget them.
+            Ok(()) => {
+                if let Some(seq) = meta_seq {
+                    if let Err(error) = sinks.store.confirm_meta(seq) {
+                        tracing::error!(%error, "checkpoint log record not confirmed");
+                    }
+                }
+            }
+            // Not confirmed: the log keeps them and the next start applies them.
+            Err(error) => tracing::error!(%error, "checkpoints not saved"),
         }
     }
     // 3. Counters, and the push clients may go.

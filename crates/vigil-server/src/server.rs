@@ -105,6 +105,7 @@ impl Server {
             .map_err(|e| ServerError::Rules(format!("event store open task failed: {e}")))??;
         let store = Arc::new(store);
 
+        recover_checkpoints(&store, &state)?;
         let intel = Arc::new(intel);
         let disabled = disabled_rules(&state)?;
         let all_documents = with_uploaded(&documents, &state)?;
@@ -320,6 +321,31 @@ fn store_options(config: &ServeConfig) -> StoreOptions {
         options.retention_max_bytes = Some(config.store.max_bytes);
     }
     options
+}
+
+/// Re-applies the checkpoints the event store's log holds (batches whose checkpoints may not
+/// have reached SQLite before a crash), oldest first, then lets the log forget them.
+fn recover_checkpoints(store: &EventStore, state: &StateStore) -> Result<(), ServerError> {
+    let recovered = store.recovered_meta();
+    let Some((last, _)) = recovered.last() else {
+        return Ok(());
+    };
+    let mut applied = 0;
+    for (_, meta) in recovered {
+        let Some(checkpoints) = crate::pipeline::decode_checkpoints(meta) else {
+            tracing::warn!("a log metadata record is not a checkpoint batch; ignored");
+            continue;
+        };
+        applied += checkpoints.len();
+        state.save_checkpoints(&checkpoints)?;
+    }
+    store.confirm_meta(*last)?;
+    tracing::info!(
+        batches = recovered.len(),
+        checkpoints = applied,
+        "checkpoints recovered from the event log"
+    );
+    Ok(())
 }
 
 /// Rule keys disabled in the state store.

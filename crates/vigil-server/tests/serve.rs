@@ -661,3 +661,30 @@ async fn rules_api_upload_test_disable_delete() {
         .any(|r| r["id"] == rule_id));
     handle.shutdown().await.unwrap();
 }
+
+/// Checkpoints that reached the event log but not SQLite (a crash in between) are applied at
+/// the next start, so the source does not read that chunk again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_in_the_event_log_are_recovered_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = vigil_store::EventStore::open(
+            dir.path().join("events"),
+            vigil_store::StoreOptions::default(),
+        )
+        .unwrap();
+        let meta = json!([["files", "2049:77", {"offset": 4096}]]).to_string();
+        store.append_with_meta(&[], meta.as_bytes()).unwrap();
+        // Gone before the checkpoint reached SQLite.
+        store.close_without_commit();
+    }
+    let handle = start(dir.path(), 1024 * 1024).await;
+    let saved = handle
+        .state
+        .state
+        .load_checkpoint(&"files".into(), "2049:77")
+        .unwrap();
+    assert_eq!(saved, Some(json!({"offset": 4096})));
+    assert_eq!(handle.state.store.stats().unconfirmed_meta, 0);
+    handle.shutdown().await.unwrap();
+}
