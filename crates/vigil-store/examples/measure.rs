@@ -2,7 +2,7 @@
 //! the raw logs, and query latencies (entity lookup, top-10, 5-minute histogram, free text).
 //!
 //! `cargo run --release -p vigil-store --example measure -- [events] [--positions] [--dir D]
-//! [--zstd-level N] [--block-kib N] [--index-threads N] [--concurrent]`
+//! [--zstd-level N] [--block-kib N] [--index-threads N] [--concurrent] [--export]`
 //! (default 1,000,000 events: 80 % VPC flow records, 20 % a mix of every other feed).
 //! Events are generated and normalized per chunk of 500,000 before the clock starts, so the
 //! ingest rate is the store's share alone (append + indexing + commit). The store's CPU time
@@ -12,6 +12,8 @@
 //! `--concurrent`: a writer thread generates and ingests while the main thread runs the
 //! entity lookup and the top-10 query every half second; their latencies are reported at
 //! the end (the investigation targets hold while ingest runs).
+//!
+//! `--export`: at the end, writes every partition as Parquet (lake export) and reports rows/s.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,7 +25,8 @@ use vigil_query::ast::{
 };
 use vigil_sim::{Feed, Generator};
 use vigil_store::{
-    EventStore, SearchRequest, SearchResult, StoreOptions, StoredEvent, WalOptions, WalSync,
+    EventStore, ExportRequest, SearchRequest, SearchResult, StoreOptions, StoredEvent, WalOptions,
+    WalSync,
 };
 
 const CHUNK: usize = 500_000;
@@ -37,6 +40,7 @@ struct Args {
     block_kib: Option<usize>,
     index_threads: Option<usize>,
     concurrent: bool,
+    export: bool,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +52,7 @@ fn parse_args() -> Args {
         block_kib: None,
         index_threads: None,
         concurrent: false,
+        export: false,
     };
     let mut args = std::env::args().skip(1);
     let number = |value: Option<String>| -> usize {
@@ -61,6 +66,7 @@ fn parse_args() -> Args {
         match arg.as_str() {
             "--positions" => parsed.positions = true,
             "--concurrent" => parsed.concurrent = true,
+            "--export" => parsed.export = true,
             "--dir" => parsed.dir = args.next().map(PathBuf::from),
             "--zstd-level" => parsed.zstd_level = Some(number(args.next()) as i32),
             "--block-kib" => parsed.block_kib = Some(number(args.next())),
@@ -122,6 +128,7 @@ fn main() {
     let args = parse_args();
     let total = args.total;
     let positions = args.positions;
+    let export = args.export;
     let temp = tempfile::tempdir().expect("a temporary directory");
     let dir = args
         .dir
@@ -316,6 +323,30 @@ fn main() {
         Expr::Text(TextTerm::Phrase("connection refused".into())),
         vec![],
         all,
+    );
+    if export {
+        measure_export(&store, &dir, all);
+    }
+}
+
+/// Lake export of every partition as Parquet: rows/s and bytes against the partitions.
+fn measure_export(store: &EventStore, dir: &std::path::Path, range: (i64, i64)) {
+    let out = dir.join("export");
+    let request = ExportRequest::new(range.0, range.1, &out);
+    let cpu_before = process_cpu_secs();
+    let started = Instant::now();
+    let report = store.export_parquet(&request).expect("export");
+    let elapsed = started.elapsed();
+    let cpu = process_cpu_secs() - cpu_before;
+    println!(
+        "export parquet (zstd 3)      {} rows in {} files, {:.2} s, {:.0} rows/s, cpu {:.2} s, {} bytes ({:.3}x partitions)",
+        report.rows,
+        report.files.len(),
+        elapsed.as_secs_f64(),
+        report.rows as f64 / elapsed.as_secs_f64(),
+        cpu,
+        report.bytes,
+        report.bytes as f64 / store.stats().partition_bytes as f64
     );
 }
 

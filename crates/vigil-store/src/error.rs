@@ -24,6 +24,14 @@ pub enum StoreError {
         /// The cause.
         source: tantivy::TantivyError,
     },
+    /// Writing a Parquet file of the lake export failed.
+    #[error("parquet error on `{path}`: {source}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: parquet::errors::ParquetError,
+    },
     /// The query cannot be compiled or run (unknown field, bad value for the field's kind…).
     #[error("{message} (at {}..{})", span.start, span.end)]
     Query {

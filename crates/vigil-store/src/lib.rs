@@ -23,15 +23,17 @@
 //! Read path: [`EventStore::search`] compiles a `vigil_query` syntax tree to tantivy queries
 //! over the partitions overlapping the time range, returns the newest events or runs
 //! aggregations (`stats`, `timechart`, `top`) with fast-field collectors, then the row pipes.
-//! Retention drops whole partitions by age and size.
+//! Retention drops whole partitions by age and size. Lake export
+//! ([`EventStore::export_parquet`]) writes partitions as Parquet files for other engines.
 //!
-//! This crate owns every storage format of events (log records, tantivy, later Parquet). It
+//! This crate owns every storage format of events (log records, tantivy, Parquet). It
 //! must not know where events come from (collectors, files), how they were detected, nor
 //! HTTP: it takes events and time as arguments and reads no clock except the commit timer.
 
 mod agg;
 mod compile;
 mod error;
+mod export;
 mod extract;
 mod index;
 mod options;
@@ -45,6 +47,7 @@ mod values;
 pub mod wal;
 
 pub use error::StoreError;
+pub use export::{ExportCompression, ExportReport, ExportRequest, ExportedFile};
 pub use index::RetentionReport;
 pub use options::{StoreOptions, DAY_MS};
 pub use record::StoredEvent;

@@ -277,14 +277,7 @@ fn add_value(doc: &mut TantivyDocument, indexed: &IndexedField, value: Scalar<'_
             Scalar::Bool(v) => doc.add_text(field, if v { "true" } else { "false" }),
         },
         FieldKind::Int | FieldKind::Time => {
-            let number = match value {
-                Scalar::I64(v) => Some(v),
-                Scalar::U64(v) => Some(i64::try_from(v).unwrap_or(i64::MAX)),
-                Scalar::F64(v) if v.is_finite() => Some(v as i64),
-                Scalar::Str(text) => text.trim().parse().ok(),
-                _ => None,
-            };
-            if let Some(number) = number {
+            if let Some(number) = scalar_i64(&value) {
                 doc.add_i64(field, number);
             }
         }
@@ -295,6 +288,27 @@ fn add_value(doc: &mut TantivyDocument, indexed: &IndexedField, value: Scalar<'_
                 }
             }
         }
+    }
+}
+
+/// The name of the catalogue's time field (a fast column of every partition).
+pub(crate) fn time_field_name() -> &'static str {
+    CATALOGUE
+        .iter()
+        .find(|def| def.kind == FieldKind::Time)
+        .map(|def| def.name)
+        .expect("the catalogue has a time field")
+}
+
+/// The integer an Int field takes from a JSON scalar: numbers (floats truncated, `u64` past
+/// `i64::MAX` saturated) and numeric strings; `None` otherwise.
+pub(crate) fn scalar_i64(value: &Scalar<'_>) -> Option<i64> {
+    match value {
+        Scalar::I64(v) => Some(*v),
+        Scalar::U64(v) => Some(i64::try_from(*v).unwrap_or(i64::MAX)),
+        Scalar::F64(v) if v.is_finite() => Some(*v as i64),
+        Scalar::Str(text) => text.trim().parse().ok(),
+        _ => None,
     }
 }
 
