@@ -210,6 +210,8 @@ pub struct StoreSection {
     /// How often retention runs (whole partitions past `retention_days` or `max_bytes` are
     /// dropped).
     pub retention_interval_secs: u64,
+    /// Where `POST /api/export` writes Parquet files (default `<data_dir>/lake`).
+    pub export_dir: Option<PathBuf>,
 }
 
 impl Default for StoreSection {
@@ -219,6 +221,7 @@ impl Default for StoreSection {
             max_bytes: 0,
             commit_interval_secs: 2,
             retention_interval_secs: 300,
+            export_dir: None,
         }
     }
 }

@@ -227,6 +227,11 @@ impl Server {
             intel,
             started: Instant::now(),
             max_body_bytes: config.server.max_body_bytes,
+            export_dir: config
+                .store
+                .export_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.join("lake")),
         };
         let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await

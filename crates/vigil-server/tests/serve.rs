@@ -277,6 +277,30 @@ async fn push_detect_search_and_restart() {
     assert_eq!(status, 200);
     assert_eq!(openapi["openapi"], "3.1.0");
 
+    // Lake export: the day's partition as Parquet under <data_dir>/lake.
+    let (status, exported) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/export",
+            Some(TOKEN),
+            Some(br#"{"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(status, 200, "{exported}");
+    assert_eq!(exported["rows"], 2, "{exported}");
+    let path = exported["files"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with("vigil-events-2026-11-20.parquet"), "{path}");
+    assert!(std::path::Path::new(path).starts_with(dir.path().join("lake")));
+    let (status, _) = client
+        .send(
+            reqwest::Method::POST,
+            "/api/export",
+            Some(INGEST_TOKEN),
+            Some(br#"{"from": "-30d"}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(status, 403, "only admins export");
+
     // Restart on the same data: same events, no duplicates, alert still there.
     handle.shutdown().await.unwrap();
     let handle = start(dir.path(), 1024 * 1024).await;

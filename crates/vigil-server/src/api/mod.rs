@@ -4,6 +4,7 @@
 //! `app(state)` builds the router apart from any listener, so tests drive it directly.
 
 mod alerts;
+mod export;
 mod ingest;
 mod rules;
 mod search;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub started: Instant,
     /// Largest request body.
     pub max_body_bytes: usize,
+    /// Where lake exports (Parquet) are written.
+    pub export_dir: std::path::PathBuf,
 }
 
 /// The OpenAPI description served at `/api/openapi.json`.
@@ -73,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/rules/{id}", get(rules::get).delete(rules::delete))
         .route("/api/rules/{id}/enabled", put(rules::set_enabled))
         .route("/api/dead-letters", get(ingest::dead_letters))
+        .route("/api/export", post(export::parquet))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/api/health", get(health))
