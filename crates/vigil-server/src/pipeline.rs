@@ -544,7 +544,7 @@ const MAX_BATCH_EVENTS: usize = 50_000;
 /// events, then their dead letters and checkpoints, then the acknowledgements, then the
 /// stateful detection of each chunk in order and one write of all their alerts.
 fn commit_batch(
-    batch: Vec<Processed>,
+    mut batch: Vec<Processed>,
     sinks: &Sinks,
     builder: &mut AlertBuilder<'_>,
     mut analytics: Option<&mut Analytics>,
@@ -558,9 +558,10 @@ fn commit_batch(
         refuse(batch, "the pipeline stopped after the event store failed");
         return;
     }
+    // Moved, not copied: the chunks' counts come from `by_type` below.
     let stored: Vec<StoredEvent> = batch
-        .iter()
-        .flat_map(|processed| processed.stored.iter().cloned())
+        .iter_mut()
+        .flat_map(|processed| std::mem::take(&mut processed.stored))
         .collect();
     // The chunks' checkpoints travel in the same log batch as their events, so a crash can
     // never keep the events and lose the checkpoint (a restart would read them again).
@@ -659,14 +660,14 @@ fn commit_batch(
     for (processed, rejected) in batch.into_iter().zip(rejected_per_chunk) {
         let Processed {
             job,
-            stored,
             matched,
             observations,
             intel_alerts,
             by_type,
             ..
         } = processed;
-        let events = stored.len() as u64;
+        // Every stored event of the chunk was counted under its source type.
+        let events: u64 = by_type.values().sum();
         stats.events.fetch_add(events, Ordering::Relaxed);
         stats.rejected.fetch_add(rejected, Ordering::Relaxed);
         for (source_type, count) in &by_type {
