@@ -107,10 +107,7 @@ impl Server {
 
         recover_checkpoints(&store, &state)?;
         let intel = Arc::new(intel);
-        let disabled = disabled_rules(&state)?;
-        let all_documents = with_uploaded(&documents, &state)?;
-        let detection = Detection::build(&all_documents, &disabled, intel.clone())
-            .map_err(ServerError::Rules)?;
+        let detection = build_detection(&documents, &state, intel.clone())?;
         for skipped in &detection.skipped {
             tracing::warn!(rule = %skipped, "rule skipped");
         }
@@ -363,13 +360,19 @@ pub(crate) fn disabled_rules(state: &StateStore) -> Result<HashSet<String>, Serv
         .collect())
 }
 
-/// The base documents plus the rules uploaded through the API.
-pub(crate) fn with_uploaded(
+/// The detection the state store asks for: the base documents plus the rules uploaded
+/// through the API, minus the rules disabled there (one read of the rules table).
+pub(crate) fn build_detection(
     documents: &[Document],
     state: &StateStore,
-) -> Result<Vec<Document>, ServerError> {
+    intel: Arc<vigil_detect::intel::IntelSet>,
+) -> Result<Detection, ServerError> {
     let mut all = documents.to_vec();
+    let mut disabled = HashSet::new();
     for rule in state.list_rules()? {
+        if !rule.rule.enabled {
+            disabled.insert(rule.rule.id.as_str().to_owned());
+        }
         let Some(yaml) = &rule.rule.yaml else {
             continue;
         };
@@ -382,7 +385,7 @@ pub(crate) fn with_uploaded(
             }
         }
     }
-    Ok(all)
+    Detection::build(&all, &disabled, intel).map_err(ServerError::Rules)
 }
 
 fn describe_metrics(metrics: &Metrics) {

@@ -27,11 +27,17 @@ fn records(tests: &str, expect: &str) -> Vec<String> {
 }
 
 async fn start(dir: &Path, max_body_bytes: usize) -> ServerHandle {
+    start_with(dir, |config| config.server.max_body_bytes = max_body_bytes).await
+}
+
+/// A server on loopback with the built-in pack and the test tokens; `adjust` changes the
+/// configuration first.
+async fn start_with(dir: &Path, adjust: impl FnOnce(&mut ServeConfig)) -> ServerHandle {
     let mut config = ServeConfig::default();
     config.server.data_dir = dir.to_path_buf();
     config.server.listen = "127.0.0.1:0".parse().unwrap();
-    config.server.max_body_bytes = max_body_bytes;
     config.store.commit_interval_secs = 1;
+    adjust(&mut config);
     let (documents, errors) = vigil_detect::load_ibm_rule_pack();
     assert!(errors.is_empty());
     let mut tokens = Tokens::default();
@@ -320,22 +326,7 @@ async fn push_detect_search_and_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_pipeline_answers_503_and_stores_nothing_of_the_refused_batch() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::default();
-    config.server.data_dir = dir.path().to_path_buf();
-    config.server.listen = "127.0.0.1:0".parse().unwrap();
-    config.server.max_queue_bytes = 1;
-    config.store.commit_interval_secs = 1;
-    let mut tokens = Tokens::default();
-    tokens.add_token(TOKEN, "tester", Role::Admin);
-    let handle = Server {
-        config,
-        documents: vigil_detect::load_ibm_rule_pack().0,
-        intel: vigil_detect::intel::IntelSet::default(),
-        extra_tokens: tokens,
-    }
-    .start()
-    .await
-    .unwrap();
+    let handle = start_with(dir.path(), |config| config.server.max_queue_bytes = 1).await;
     let client = Client::new(&handle);
     let record = &records(MFA_RULE, "no_match")[0];
     let big: String = std::iter::repeat_n(format!("{record}\n"), 4000).collect();
@@ -391,23 +382,11 @@ async fn a_full_pipeline_answers_503_and_stores_nothing_of_the_refused_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_drops_old_partitions_on_its_timer() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::default();
-    config.server.data_dir = dir.path().to_path_buf();
-    config.server.listen = "127.0.0.1:0".parse().unwrap();
-    config.store.commit_interval_secs = 1;
-    config.store.retention_days = 1;
-    config.store.retention_interval_secs = 1;
-    let mut tokens = Tokens::default();
-    tokens.add_token(TOKEN, "tester", Role::Admin);
-    let handle = Server {
-        config,
-        documents: Vec::new(),
-        intel: vigil_detect::intel::IntelSet::default(),
-        extra_tokens: tokens,
-    }
-    .start()
-    .await
-    .unwrap();
+    let handle = start_with(dir.path(), |config| {
+        config.store.retention_days = 1;
+        config.store.retention_interval_secs = 1;
+    })
+    .await;
     let client = Client::new(&handle);
     // Dated 2026-11-20 and two days before: both more than a day before any time this test
     // runs. The store keeps its newest partition whatever its age, so one of two goes.

@@ -7,6 +7,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::search::time_param;
 use super::{allow, ApiError, AppState};
 use crate::auth::Caller;
 use crate::config::Role;
@@ -27,13 +28,9 @@ pub(super) async fn parquet(
 ) -> Result<Json<Value>, ApiError> {
     allow(&caller, |role| role == Role::Admin)?;
     let now = now_ms();
-    let time = |name: &str, text: &str| {
-        vigil_query::parse_time_ms(text, now)
-            .ok_or_else(|| ApiError::bad_request(format!("`{name}` is not a time: `{text}`")))
-    };
-    let from_ms = time("from", &body.from)?;
+    let from_ms = time_param("from", &body.from, now)?;
     let to_ms = match &body.to {
-        Some(text) => time("to", text)?,
+        Some(text) => time_param("to", text, now)?,
         None => now,
     };
     if from_ms >= to_ms {

@@ -1,7 +1,6 @@
 //! `/api/rules`: list, upload (Sigma YAML), enable / disable, delete, and test a rule against
 //! recent stored events. Every change rebuilds the detection in force and is audited.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -16,7 +15,7 @@ use super::{allow, ApiError, AppState};
 use crate::auth::Caller;
 use crate::config::Role;
 use crate::detection::{rule_key, Detection};
-use crate::server::{disabled_rules, with_uploaded};
+use crate::server::{build_detection, disabled_rules};
 
 pub(super) use super::search::test_rule as test;
 
@@ -269,9 +268,10 @@ fn rebuild(
     documents: &[Document],
     intel: Arc<vigil_detect::intel::IntelSet>,
 ) -> Result<Detection, String> {
-    let disabled: HashSet<String> = disabled_rules(store).map_err(|e| e.to_string())?;
-    let all = with_uploaded(documents, store).map_err(|e| e.to_string())?;
-    Detection::build(&all, &disabled, intel)
+    build_detection(documents, store, intel).map_err(|e| match e {
+        crate::ServerError::Rules(message) => message,
+        other => other.to_string(),
+    })
 }
 
 /// Puts the rules table back as it was (a change that broke the rule set).

@@ -79,7 +79,8 @@ pub(crate) fn request(params: &SearchParams, now: i64) -> Result<SearchRequest, 
     })
 }
 
-fn time_param(name: &str, text: &str, now: i64) -> Result<i64, ApiError> {
+/// A time parameter (`from`, `to`) in any of the forms the query language accepts.
+pub(super) fn time_param(name: &str, text: &str, now: i64) -> Result<i64, ApiError> {
     vigil_query::parse_time_ms(text, now).ok_or_else(|| {
         ApiError::bad_request(format!(
             "`{name}` is not a time: `{text}` (RFC 3339, epoch milliseconds, `now-1h`, `-24h`)"

@@ -511,7 +511,8 @@ fn write_jsonl(w: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
+/// `s` as one CSV field (quoted when it holds a comma, quote or line break).
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _};
 use serde_json::{json, Value};
 
+use super::hunt::csv_field as csv;
 use super::EXIT_ERROR;
 
 /// How to print results.
@@ -258,13 +259,5 @@ fn print(out: &mut dyn Write, answer: &Value, format: SearchFormat) -> io::Resul
             }
             Ok(())
         }
-    }
-}
-
-fn csv(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
     }
 }
